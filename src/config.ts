@@ -1,0 +1,124 @@
+/**
+ * The one module that reads process.env. Every setting is declared here with its
+ * default, validated at start; a bad value stops the process with a message that
+ * names the variable. Feature settings live in their own section below.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+const ratio = (def: number) => z.coerce.number().min(0).max(1).default(def);
+const optionalUrl = z.string().url().optional();
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(2567, 0, 65535),
+  HOST: z.string().default('0.0.0.0'),
+  /** Address other processes use to reach this one (required per process with REDIS_URL). */
+  PUBLIC_ADDRESS: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  // --- persistence -------------------------------------------------------
+  DATABASE_URL: optionalUrl,
+  /** Folder of the embedded PostgreSQL used when DATABASE_URL is unset. */
+  EMBEDDED_PG_DIR: z.string().default('.data/postgres'),
+  /** Throw the embedded database away on stop (tests). */
+  EMBEDDED_PG_EPHEMERAL: bool.default(false),
+  DATABASE_POOL_SIZE: int(20, 1, 500),
+  /** PostgreSQL schema to use (tests isolate runs with a private schema). */
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/)
+    .default('public'),
+  REDIS_URL: optionalUrl,
+
+  // --- auth --------------------------------------------------------------
+  JWT_SECRET: z.string().min(16).optional(),
+  JWT_TTL_SECONDS: int(3600, 60, 30 * 24 * 3600),
+  /** scrypt cost (N = 2^cost). 14 = 16 MiB, ~40 ms; lower only for load tests. */
+  PASSWORD_HASH_COST: int(14, 10, 20),
+  OPERATOR_USERNAME: z.string().default('admin'),
+  OPERATOR_PASSWORD: z.string().min(8).optional(),
+  /** Credentials of the shop's payment side (POST /api/live-shopping/orders/:id/paid). */
+  SERVICE_API_KEY: z.string().min(16).optional(),
+  CORS_ORIGIN: z.string().default('*'),
+
+  // --- coins -------------------------------------------------------------
+  SIGNUP_COINS: int(1000, 0),
+
+  // --- rate limits (per client IP, per window) -----------------------------
+  RATE_LIMIT_WINDOW_MS: int(60_000, 1000),
+  RATE_LIMIT_AUTH_MAX: int(20, 1),
+  RATE_LIMIT_WRITE_MAX: int(600, 1),
+  /** Room messages a client may send per second before it is disconnected. */
+  ROOM_MAX_MESSAGES_PER_SECOND: int(30, 1),
+
+  // --- PK battles ----------------------------------------------------------
+  PK_INVITE_TIMEOUT_MS: int(60_000, 1000),
+  PK_COUNTDOWN_MS: int(3000, 0),
+  PK_RESULT_PHASE_MS: int(10_000, 0),
+  PK_RECONNECT_GRACE_MS: int(30_000, 0),
+  /** Share of a gift's coins credited to the receiving host; the rest is the platform's. */
+  PK_HOST_SHARE: ratio(0.7),
+  PK_WINNER_REWARD_COINS: int(100, 0),
+  PK_DRAW_REWARD_COINS: int(50, 0),
+  PK_WINNER_XP: int(100, 0),
+  PK_LOSER_XP: int(30, 0),
+  PK_DRAW_XP: int(50, 0),
+
+  // --- live shopping -------------------------------------------------------
+  SHOP_CURRENCY: z.string().length(3).default('USD'),
+  SHOP_RESERVATION_TTL_MS: int(15 * 60_000, 1000),
+
+  // --- multi-host / WebRTC -------------------------------------------------
+  MULTIHOST_RECONNECT_GRACE_MS: int(30_000, 0),
+  STUN_SERVER_URL: z.string().optional(),
+  TURN_SERVER_URL: z.string().optional(),
+  TURN_USERNAME: z.string().optional(),
+  TURN_PASSWORD: z.string().optional(),
+  TURN_SHARED_SECRET: z.string().optional(),
+  TURN_CREDENTIAL_TTL_SECONDS: int(3600, 60),
+
+  // --- stream filters ------------------------------------------------------
+  FILTER_CREATOR_SHARE: ratio(0.7),
+});
+
+export type Config = z.infer<typeof EnvSchema> & {
+  jwtSecret: string;
+  operatorPassword: string;
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset" so `FOO= npm start` falls back to the default.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  if (c.NODE_ENV === 'production') {
+    for (const name of ['JWT_SECRET', 'OPERATOR_PASSWORD'] as const) {
+      if (!c[name]) throw new ConfigError(`Invalid configuration:\n  ${name}: required when NODE_ENV=production`);
+    }
+  }
+  if (c.TURN_SERVER_URL && !c.TURN_SHARED_SECRET && !(c.TURN_USERNAME && c.TURN_PASSWORD)) {
+    throw new ConfigError(
+      'Invalid configuration:\n  TURN_SERVER_URL: needs TURN_SHARED_SECRET or both TURN_USERNAME and TURN_PASSWORD',
+    );
+  }
+  if (c.REDIS_URL && !c.PUBLIC_ADDRESS && c.NODE_ENV === 'production') {
+    throw new ConfigError('Invalid configuration:\n  PUBLIC_ADDRESS: required with REDIS_URL in production');
+  }
+  return {
+    ...c,
+    // Development defaults are fixed strings so restarts keep tokens valid; production refuses them above.
+    jwtSecret: c.JWT_SECRET ?? 'dev-only-insecure-jwt-secret-change-me',
+    operatorPassword: c.OPERATOR_PASSWORD ?? 'operator-dev-password',
+  };
+}
+
+export class ConfigError extends Error {}

@@ -1,0 +1,69 @@
+/**
+ * The TypeORM data source. Entities and migrations are loaded from their folders,
+ * so a feature adds files, not registrations. Migrations run at start.
+ */
+import path from 'node:path';
+import { DataSource, type EntityManager } from 'typeorm';
+
+export function createDataSource(opts: { url: string; schema: string; poolSize: number }): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: opts.url,
+    schema: opts.schema,
+    entities: [path.join(__dirname, '..', 'entities', '*.{ts,js}')],
+    migrations: [path.join(__dirname, '..', 'migrations', '*.{ts,js}')],
+    migrationsRun: false,
+    synchronize: false,
+    logging: false,
+    extra: {
+      max: opts.poolSize,
+      // Every session works in the configured schema, raw queries included.
+      options: `-c search_path=${opts.schema}`,
+    },
+  });
+}
+
+export async function prepareSchema(url: string, schema: string): Promise<void> {
+  if (schema === 'public') return;
+  const ds = new DataSource({ type: 'postgres', url });
+  await ds.initialize();
+  await ds.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  await ds.destroy();
+}
+
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  if (schema === 'public') return;
+  const ds = new DataSource({ type: 'postgres', url });
+  await ds.initialize();
+  await ds.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await ds.destroy();
+}
+
+const RETRYABLE = new Set(['40001', '40P01', '23505']);
+
+/**
+ * Runs `fn` in a READ COMMITTED transaction and retries it (a few times) on
+ * serialization failures, deadlocks and unique violations: the retry re-reads the
+ * row a concurrent twin committed, which is how idempotent replays settle races.
+ */
+export async function inTransaction<T>(
+  ds: DataSource,
+  fn: (em: EntityManager) => Promise<T>,
+  attempts = 4,
+): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await ds.transaction(fn);
+    } catch (err) {
+      const code =
+        (err as { code?: string; driverError?: { code?: string } }).driverError?.code ??
+        (err as { code?: string }).code;
+      if (i >= attempts || !code || !RETRYABLE.has(code)) throw err;
+    }
+  }
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  return (e.driverError?.code ?? e.code) === '23505';
+}

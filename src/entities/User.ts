@@ -1,0 +1,31 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { bigintNumber } from './columns';
+
+@Entity({ name: 'users' })
+export class User {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  /** Unique case-insensitively (index on lower(username) in the migration). */
+  @Column({ type: 'varchar', length: 32 })
+  username!: string;
+
+  @Column({ name: 'password_hash', type: 'varchar', length: 255 })
+  passwordHash!: string;
+
+  /** Current balance; only the wallet store changes it, always with a ledger row. */
+  @Column({ type: 'bigint', default: 0, transformer: bigintNumber })
+  coins!: number;
+
+  @Column({ type: 'integer', default: 0 })
+  experience!: number;
+
+  @Column({ type: 'integer', default: 1 })
+  level!: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

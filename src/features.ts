@@ -1,0 +1,25 @@
+/**
+ * The feature registry: each product feature (PK battles, live shopping, multi-host,
+ * filters, WebRTC) plugs its rooms, routers and start/stop hooks in here, so the
+ * server assembly (src/server.ts) never changes when a feature is added.
+ */
+import type { Room } from '@colyseus/core';
+import type { Router } from 'express';
+import type { AppContext } from './context';
+import { coreFeature } from './coreFeature';
+
+export interface Feature {
+  name: string;
+  /** Room classes by room name. */
+  rooms?: Record<string, new () => Room>;
+  /** Routers mounted under /api/<path>, after bearer auth and the write rate limit. */
+  routes?: (c: AppContext) => Array<{ path: string; router: Router }>;
+  /** Paths under /api that need no bearer token (they check their own credentials). */
+  publicPaths?: RegExp[];
+  /** After migrations, before listening: seed catalogs, close rows a dead process left live. */
+  start?: (c: AppContext) => Promise<void>;
+  /** On graceful shutdown, after every room has disposed. */
+  stop?: (c: AppContext) => Promise<void>;
+}
+
+export const features: Feature[] = [coreFeature];

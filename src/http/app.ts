@@ -1,0 +1,63 @@
+/** The express app: security headers, CORS, JSON bodies, logs, /healthz, /monitor, /api. */
+import { monitor } from '@colyseus/monitor';
+import cors from 'cors';
+import express from 'express';
+import helmet from 'helmet';
+import type { AppContext } from '../context';
+import type { Feature } from '../features';
+import {
+  accessLog,
+  apiAuth,
+  errorHandler,
+  notFoundHandler,
+  requestId,
+  requireOperator,
+  writeRateLimit,
+} from './middleware';
+
+export interface HealthState {
+  draining: boolean;
+}
+
+export function buildApp(c: AppContext, features: Feature[], health: HealthState): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestId());
+  app.use(accessLog(c));
+  // The monitor is an SPA with inline scripts: it gets its own (operator-only) mount before helmet's CSP.
+  app.use('/monitor', requireOperator(c), monitor() as unknown as express.RequestHandler);
+  app.use(helmet());
+  app.use(cors({ origin: c.config.CORS_ORIGIN === '*' ? true : c.config.CORS_ORIGIN.split(','), maxAge: 600 }));
+  app.use(express.json({ limit: '256kb' }));
+
+  app.get('/healthz', async (_req, res) => {
+    const checks: Record<string, string> = {};
+    await c.ds.query('SELECT 1').then(
+      () => (checks.database = 'ok'),
+      (e: Error) => (checks.database = `error: ${e.message}`),
+    );
+    await Promise.race([
+      Promise.resolve(c.presence.setex('healthz', String(Date.now()), 5)).then(() => (checks.presence = 'ok')),
+      new Promise((r) => setTimeout(r, 1000)).then(() => (checks.presence ??= 'timeout')),
+    ]).catch((e: Error) => (checks.presence = `error: ${e.message}`));
+    const healthy = !health.draining && Object.values(checks).every((v) => v === 'ok');
+    res
+      .status(healthy ? 200 : 503)
+      .json({ status: health.draining ? 'draining' : healthy ? 'ok' : 'degraded', checks, uptime: process.uptime() });
+  });
+
+  const api = express.Router();
+  api.use(
+    apiAuth(
+      c,
+      features.flatMap((f) => f.publicPaths ?? []),
+    ),
+  );
+  api.use(writeRateLimit(c));
+  for (const f of features) for (const { path, router } of f.routes?.(c) ?? []) api.use(path, router);
+  app.use('/api', api);
+  app.use('/api', notFoundHandler());
+  app.use(errorHandler(c));
+  return app;
+}

@@ -1,0 +1,48 @@
+/**
+ * `inbox`: a signed-in client's personal notification feed. One room holds many
+ * users; each client is subscribed to its own presence channel and receives only
+ * what is addressed to it, as a message whose type is the event name
+ * (`pk-battle:invited`, `multihost:invited`, ...). After joining, a client sends
+ * `inbox:sync` and gets `inbox:backlog` (the 50 most recent, read or not).
+ */
+import { type Client, Room } from '@colyseus/core';
+import { z } from 'zod';
+import { ctx } from '../context';
+import { type InboxMessage, inboxChannel } from '../notify/notifier';
+import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
+
+export const InboxEvents = {
+  sync: 'inbox:sync',
+  backlog: 'inbox:backlog',
+  read: 'inbox:read',
+} as const;
+
+export class InboxRoom extends Room {
+  static override onAuth = authenticate;
+  override maxClients = 5000;
+  private readonly subscriptions = new Map<string, (m: InboxMessage) => void>();
+
+  override onCreate(): void {
+    applyRoomDefaults(this);
+    handle(this, InboxEvents.read, z.object({ ids: z.array(z.string().uuid()).max(100) }), async (client, { ids }) => {
+      await ctx().notifier.markRead(userOf(client).id, ids);
+    });
+    handle(this, InboxEvents.sync, z.object({}).passthrough(), async (client) => {
+      client.send(InboxEvents.backlog, { notifications: await ctx().notifier.recent(userOf(client).id) });
+    });
+  }
+
+  override async onJoin(client: Client): Promise<void> {
+    const user = userOf(client);
+    const deliver = (m: InboxMessage) =>
+      client.send(m.event, { notificationId: m.id, createdAt: m.createdAt, ...m.payload });
+    this.subscriptions.set(client.sessionId, deliver);
+    await this.presence.subscribe(inboxChannel(user.id), deliver);
+  }
+
+  override async onLeave(client: Client): Promise<void> {
+    const deliver = this.subscriptions.get(client.sessionId);
+    this.subscriptions.delete(client.sessionId);
+    if (deliver) await this.presence.unsubscribe(inboxChannel(userOf(client).id), deliver);
+  }
+}

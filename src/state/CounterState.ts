@@ -1,0 +1,11 @@
+import { schema, t } from '@colyseus/schema';
+
+export const CounterState = schema(
+  {
+    count: t.number().default(0),
+    clients: t.number().default(0),
+    lastBy: t.string().default(''),
+  },
+  'CounterState',
+);
+export type CounterState = InstanceType<typeof CounterState>;
