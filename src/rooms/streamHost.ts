@@ -1,0 +1,63 @@
+/**
+ * The contract between stream filters and every room where users host a stream
+ * (`live_stream`, `multihost`, `pk_battle`, `live_shopping`). The filters API reaches
+ * the room with `matchMaker.remoteRoomCall(roomId, 'applyFilter' | 'removeFilter' | 'isHost', args)`,
+ * which also works when the room lives on another process.
+ *
+ * A host room:
+ *  - has `filters: t.map(HostFilters)` in its state, keyed by host user id;
+ *  - implements StreamHostRoom by delegating to the helpers below;
+ *  - broadcasts `stream-filter:applied` / `stream-filter:removed` (done by the helpers).
+ */
+import type { Room } from '@colyseus/core';
+import type { MapSchema } from '@colyseus/schema';
+import { ActiveFilter, HostFilters } from '../state/ActiveFilter';
+
+export const StreamFilterEvents = {
+  applied: 'stream-filter:applied',
+  removed: 'stream-filter:removed',
+} as const;
+
+export interface ActiveFilterData {
+  filterId: string;
+  name: string;
+  category: string;
+  params: Record<string, unknown>;
+}
+
+export interface StreamHostRoom {
+  isHost(userId: string): boolean;
+  applyFilter(userId: string, filter: ActiveFilterData): void;
+  removeFilter(userId: string, filterId: string): boolean;
+}
+
+/** Puts `filter` on `userId`'s stream (replacing that host's filter of the same category). */
+export function applyHostFilter(room: Room, filters: MapSchema<HostFilters>, userId: string, filter: ActiveFilterData): void {
+  let host = filters.get(userId);
+  if (!host) {
+    host = new HostFilters();
+    filters.set(userId, host);
+  }
+  const active = new ActiveFilter();
+  active.filterId = filter.filterId;
+  active.name = filter.name;
+  active.category = filter.category;
+  active.params = JSON.stringify(filter.params);
+  active.appliedAt = Date.now();
+  host.byCategory.set(filter.category, active);
+  room.broadcast(StreamFilterEvents.applied, { roomId: room.roomId, userId, ...filter });
+}
+
+/** Removes filter `filterId` from `userId`'s stream; false when it was not applied. */
+export function removeHostFilter(room: Room, filters: MapSchema<HostFilters>, userId: string, filterId: string): boolean {
+  const host = filters.get(userId);
+  if (!host) return false;
+  for (const [category, f] of host.byCategory) {
+    if (f.filterId === filterId) {
+      host.byCategory.delete(category);
+      room.broadcast(StreamFilterEvents.removed, { roomId: room.roomId, userId, filterId, category });
+      return true;
+    }
+  }
+  return false;
+}
