@@ -1,0 +1,134 @@
+/**
+ * Starts the server as a separate process (so bots and server don't share a core's
+ * event loop), on loopback, with an ephemeral embedded PostgreSQL unless
+ * LOADTEST_DATABASE_URL is given. Measures the server's CPU time from /proc.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../src/db/embeddedPostgres';
+
+export interface ServerProcess {
+  url: string;
+  pid: number;
+  env: Record<string, string>;
+  operatorAuth: string;
+  serviceKey: string;
+  /** CPU ms used so far by the server's node process. */
+  cpuMs(): number;
+  /** CPU ms used so far by the server's child processes (the embedded PostgreSQL). */
+  childCpuMs(): number;
+  stop(): Promise<number | null>;
+}
+
+const TICK_MS = 1000 / 100; // USER_HZ is 100 on Linux
+
+function procCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime + stime
+  } catch {
+    return 0;
+  }
+}
+
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!parents.has(ppid)) parents.set(ppid, []);
+      parents.get(ppid)!.push(Number(d));
+    } catch {
+      /* process ended */
+    }
+  }
+  const out: number[] = [];
+  const stack = [...(parents.get(pid) ?? [])];
+  while (stack.length) {
+    const p = stack.pop()!;
+    out.push(p);
+    stack.push(...(parents.get(p) ?? []));
+  }
+  return out;
+}
+
+export async function startServerProcess(extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
+  const port = await freePort();
+  const operatorPassword = `op-${randomBytes(8).toString('hex')}`;
+  const serviceKey = `svc-${randomBytes(12).toString('hex')}`;
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    NODE_ENV: 'development',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    EMBEDDED_PG_DIR: path.join(os.tmpdir(), `live-arena-load-${randomBytes(4).toString('hex')}`, 'pg'),
+    EMBEDDED_PG_EPHEMERAL: 'true',
+    PASSWORD_HASH_COST: '10',
+    RATE_LIMIT_AUTH_MAX: '1000000',
+    RATE_LIMIT_WRITE_MAX: '1000000',
+    OPERATOR_PASSWORD: operatorPassword,
+    SERVICE_API_KEY: serviceKey,
+    DATABASE_POOL_SIZE: '40',
+    ...(process.env.LOADTEST_DATABASE_URL
+      ? { DATABASE_URL: process.env.LOADTEST_DATABASE_URL, DATABASE_SCHEMA: `load_${randomBytes(4).toString('hex')}` }
+      : {}),
+    ...(process.env.LOADTEST_REDIS_URL ? { REDIS_URL: process.env.LOADTEST_REDIS_URL } : {}),
+    ...extraEnv,
+  };
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, '..', '..', 'src', 'index.ts')],
+    {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (d) => {
+    output = (output + d).slice(-4000);
+  });
+  child.stderr?.on('data', (d) => {
+    output = (output + d).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited during start:\n${output}`);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not become healthy:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const pid = child.pid!;
+  return {
+    url,
+    pid,
+    env,
+    operatorAuth: `Basic ${Buffer.from(`admin:${operatorPassword}`).toString('base64')}`,
+    serviceKey,
+    cpuMs: () => procCpuMs(pid),
+    childCpuMs: () => descendants(pid).reduce((sum, p) => sum + procCpuMs(p), 0),
+    stop: async () => {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
