@@ -68,6 +68,8 @@ export async function startServerProcess(extraEnv: Record<string, string> = {}):
     NODE_ENV: 'development',
     PORT: String(port),
     HOST: '127.0.0.1',
+    // Each process of a Redis cluster must be reachable at its own address.
+    PUBLIC_ADDRESS: `127.0.0.1:${port}`,
     LOG_LEVEL: 'warn',
     EMBEDDED_PG_DIR: path.join(os.tmpdir(), `live-arena-load-${randomBytes(4).toString('hex')}`, 'pg'),
     EMBEDDED_PG_EPHEMERAL: 'true',

@@ -23,7 +23,13 @@ const Credit = z.object({
   idempotencyKey,
 });
 
-/** POST /api/admin/wallets/:userId/credit — operators only (HTTP Basic). */
+const Notify = z.object({
+  userId: z.string().uuid(),
+  event: z.string().regex(/^[a-z0-9-]+:[a-z0-9-]+$/, 'event must look like "system:announcement"'),
+  payload: z.record(z.string(), z.unknown()).default({}),
+});
+
+/** Operator API (HTTP Basic): POST /api/admin/wallets/:userId/credit, POST /api/admin/notify. */
 export function adminRoutes(c: AppContext): Router {
   const r = Router();
   r.use(requireOperator(c));
@@ -39,6 +45,14 @@ export function adminRoutes(c: AppContext): Router {
       idempotencyKey: `admin:${body.idempotencyKey}`,
     });
     ok(res, result, result.replayed ? 200 : 201);
+  });
+
+  // Operator announcements (and a way to check inbox delivery across processes).
+  r.post('/notify', async (req, res) => {
+    const body = parse(Notify, req.body);
+    const user = await c.users.findById(body.userId);
+    if (!user) throw notFound('User');
+    ok(res, await c.notifier.notify(body.userId, body.event, body.payload), 201);
   });
   return r;
 }
