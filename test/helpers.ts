@@ -172,5 +172,6 @@ export async function joinInbox(user: TestUser, baseUrl?: string) {
   const room = await sdk(user, baseUrl).joinOrCreate('inbox');
   const backlog = nextMessage(room, 'inbox:backlog');
   room.send('inbox:sync', {});
-  return { room, backlog: (await backlog).notifications as Array<{ event: string; payload: any }> };
+  const answer = await backlog;
+  return { room, backlog: answer.notifications as Array<{ event: string; payload: any }>, balance: answer.balance as number };
 }

@@ -3,7 +3,7 @@
  * users; each client is subscribed to its own presence channel and receives only
  * what is addressed to it, as a message whose type is the event name
  * (`pk-battle:invited`, `multihost:invited`, ...). After joining, a client sends
- * `inbox:sync` and gets `inbox:backlog` (the 50 most recent, read or not).
+ * `inbox:sync` and gets `inbox:backlog { notifications (50 most recent), balance }`.
  */
 import { type Client, Room } from '@colyseus/core';
 import { z } from 'zod';
@@ -28,7 +28,9 @@ export class InboxRoom extends Room {
       await ctx().notifier.markRead(userOf(client).id, ids);
     });
     handle(this, InboxEvents.sync, z.object({}).passthrough(), async (client) => {
-      client.send(InboxEvents.backlog, { notifications: await ctx().notifier.recent(userOf(client).id) });
+      const userId = userOf(client).id;
+      const [notifications, balance] = await Promise.all([ctx().notifier.recent(userId), ctx().wallet.balance(userId)]);
+      client.send(InboxEvents.backlog, { notifications, balance });
     });
   }
 

@@ -32,7 +32,12 @@ export interface StreamHostRoom {
 }
 
 /** Puts `filter` on `userId`'s stream (replacing that host's filter of the same category). */
-export function applyHostFilter(room: Room, filters: MapSchema<HostFilters>, userId: string, filter: ActiveFilterData): void {
+export function applyHostFilter(
+  room: Room,
+  filters: MapSchema<HostFilters>,
+  userId: string,
+  filter: ActiveFilterData,
+): void {
   let host = filters.get(userId);
   if (!host) {
     host = new HostFilters();
@@ -49,7 +54,12 @@ export function applyHostFilter(room: Room, filters: MapSchema<HostFilters>, use
 }
 
 /** Removes filter `filterId` from `userId`'s stream; false when it was not applied. */
-export function removeHostFilter(room: Room, filters: MapSchema<HostFilters>, userId: string, filterId: string): boolean {
+export function removeHostFilter(
+  room: Room,
+  filters: MapSchema<HostFilters>,
+  userId: string,
+  filterId: string,
+): boolean {
   const host = filters.get(userId);
   if (!host) return false;
   for (const [category, f] of host.byCategory) {

@@ -18,8 +18,9 @@ describe('Auth', () => {
       { username: me.body.data.user.username, coins: me.body.data.user.coins, level: me.body.data.user.level },
       { username: u.username, coins: config().SIGNUP_COINS, level: 1 },
     );
-    const { room, backlog } = await joinInbox(u);
+    const { room, backlog, balance } = await joinInbox(u);
     assert.ok(Array.isArray(backlog));
+    assert.equal(balance, config().SIGNUP_COINS);
     await room.leave();
   });
 
