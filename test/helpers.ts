@@ -173,5 +173,9 @@ export async function joinInbox(user: TestUser, baseUrl?: string) {
   const backlog = nextMessage(room, 'inbox:backlog');
   room.send('inbox:sync', {});
   const answer = await backlog;
-  return { room, backlog: answer.notifications as Array<{ event: string; payload: any }>, balance: answer.balance as number };
+  return {
+    room,
+    backlog: answer.notifications as Array<{ event: string; payload: any }>,
+    balance: answer.balance as number,
+  };
 }
