@@ -1,0 +1,51 @@
+/**
+ * HTTP → room calls. `matchMaker.remoteRoomCall` reaches a room on any process, but
+ * across processes a thrown error arrives only as a "remote room timed out" message,
+ * so room methods exposed to HTTP never throw: they return an envelope built by
+ * `exposed()`, and `callRoom()` turns it back into the value or the AppError.
+ */
+import { matchMaker } from '@colyseus/core';
+import { AppError, ErrorCode, notFound, toAppError } from '../errors';
+
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: ErrorCode; message: string; status: number } };
+
+/** Wraps a room method's work so its outcome, success or AppError, crosses processes intact. */
+export async function exposed<T>(fn: () => T | Promise<T>): Promise<Envelope<T>> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (err) {
+    const e = toAppError(err) ?? new AppError(ErrorCode.INTERNAL, 'Internal error');
+    if (e.code === ErrorCode.INTERNAL) {
+      const { ctx } = await import('../context');
+      ctx().logger.error({ err }, 'room call failed');
+    }
+    return { ok: false, error: { code: e.code, message: e.message, status: e.status } };
+  }
+}
+
+/** True when a room with this id is alive on some process. */
+export async function roomExists(roomId: string): Promise<boolean> {
+  if (matchMaker.getLocalRoomById(roomId)) return true;
+  const found = await matchMaker.query({ roomId });
+  return found.length > 0;
+}
+
+/**
+ * Calls an `exposed()` method of room `roomId` (on this process or another) and returns
+ * its value or throws its AppError; a room that is gone is 404 `what`.
+ */
+export async function callRoom<T>(roomId: string, method: string, args: unknown[], what = 'Room'): Promise<T> {
+  if (!(await roomExists(roomId))) throw notFound(what);
+  let envelope: Envelope<T>;
+  try {
+    envelope = (await matchMaker.remoteRoomCall(roomId, method, args)) as Envelope<T>;
+  } catch (err) {
+    if (!(await roomExists(roomId))) throw notFound(what);
+    throw toAppError(err) ?? new AppError(ErrorCode.UNAVAILABLE, `${what} did not answer`);
+  }
+  if (!envelope || typeof envelope !== 'object' || !('ok' in envelope)) {
+    throw new AppError(ErrorCode.INTERNAL, `${method} is not an exposed room method`);
+  }
+  if (envelope.ok) return envelope.value;
+  throw new AppError(envelope.error.code, envelope.error.message, envelope.error.status);
+}
