@@ -5,6 +5,7 @@
  * `exposed()`, and `callRoom()` turns it back into the value or the AppError.
  */
 import { matchMaker } from '@colyseus/core';
+import { ctx } from '../context';
 import { AppError, ErrorCode, notFound, toAppError } from '../errors';
 
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: ErrorCode; message: string; status: number } };
@@ -15,10 +16,7 @@ export async function exposed<T>(fn: () => T | Promise<T>): Promise<Envelope<T>>
     return { ok: true, value: await fn() };
   } catch (err) {
     const e = toAppError(err) ?? new AppError(ErrorCode.INTERNAL, 'Internal error');
-    if (e.code === ErrorCode.INTERNAL) {
-      const { ctx } = await import('../context');
-      ctx().logger.error({ err }, 'room call failed');
-    }
+    if (e.code === ErrorCode.INTERNAL) ctx().logger.error({ err }, 'room call failed');
     return { ok: false, error: { code: e.code, message: e.message, status: e.status } };
   }
 }
