@@ -18,6 +18,11 @@ export interface Feature {
   publicPaths?: RegExp[];
   /** After migrations, before listening: seed catalogs, close rows a dead process left live. */
   start?: (c: AppContext) => Promise<void>;
+  /**
+   * After the server listens (the matchmaker is up): close rows a dead process left live
+   * (check with roomExists() from src/rooms/roomCall.ts: with Redis, other processes' rooms are alive).
+   */
+  ready?: (c: AppContext) => Promise<void>;
   /** On graceful shutdown, after every room has disposed. */
   stop?: (c: AppContext) => Promise<void>;
 }
