@@ -58,6 +58,8 @@ const EnvSchema = z.object({
 
   // --- PK battles ----------------------------------------------------------
   PK_INVITE_TIMEOUT_MS: int(60_000, 1000),
+  /** Length of one battle minute; only tests and demos shorten it. */
+  PK_MINUTE_MS: int(60_000, 100),
   PK_COUNTDOWN_MS: int(3000, 0),
   PK_RESULT_PHASE_MS: int(10_000, 0),
   PK_RECONNECT_GRACE_MS: int(30_000, 0),

@@ -7,6 +7,7 @@ import type { Room } from '@colyseus/core';
 import type { Router } from 'express';
 import type { AppContext } from './context';
 import { coreFeature } from './coreFeature';
+import { pkFeature } from './pk/pkFeature';
 
 export interface Feature {
   name: string;
@@ -27,4 +28,4 @@ export interface Feature {
   stop?: (c: AppContext) => Promise<void>;
 }
 
-export const features: Feature[] = [coreFeature];
+export const features: Feature[] = [coreFeature, pkFeature];

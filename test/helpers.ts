@@ -27,6 +27,7 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     SERVICE_API_KEY: 'service-test-key-0123456789',
     JWT_SECRET: 'test-secret-0123456789abcdef',
     PK_INVITE_TIMEOUT_MS: '1500',
+    PK_MINUTE_MS: '1500',
     PK_COUNTDOWN_MS: '200',
     PK_RESULT_PHASE_MS: '300',
     PK_RECONNECT_GRACE_MS: '1000',

@@ -8,7 +8,9 @@ import { matchMaker } from '@colyseus/core';
 import { ctx } from '../context';
 import { AppError, ErrorCode, notFound, toAppError } from '../errors';
 
-export type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: ErrorCode; message: string; status: number } };
+export type Envelope<T> =
+  | { ok: true; value: T }
+  | { ok: false; error: { code: ErrorCode; message: string; status: number } };
 
 /** Wraps a room method's work so its outcome, success or AppError, crosses processes intact. */
 export async function exposed<T>(fn: () => T | Promise<T>): Promise<Envelope<T>> {

@@ -1,0 +1,50 @@
+/** PK battle room messages and events, declared once. */
+import { z } from 'zod';
+import { DURATION_MAX_MINUTES, DURATION_MIN_MINUTES, MAX_GIFT_COUNT } from './rules';
+
+export const PkEvents = {
+  created: 'pk-battle:created',
+  invited: 'pk-battle:invited',
+  accepted: 'pk-battle:accepted',
+  started: 'pk-battle:started',
+  gift: 'pk-battle:gift',
+  giftAccepted: 'pk-battle:gift-accepted',
+  ended: 'pk-battle:ended',
+  closed: 'pk-battle:closed',
+} as const;
+
+export const PkMessages = {
+  gift: 'gift',
+  startMedia: 'webrtc:start-pk-battle',
+  mediaReady: 'webrtc:pk-battle-ready',
+} as const;
+
+export const CreateBattleBody = z.object({
+  opponent: z.string().uuid(),
+  duration: z.number().int().min(DURATION_MIN_MINUTES).max(DURATION_MAX_MINUTES),
+});
+
+export const GiftBody = z.object({
+  giftId: z.string().min(1).max(40),
+  /** User id of the host the gift scores for. */
+  to: z.string().uuid(),
+  count: z.number().int().min(1).max(MAX_GIFT_COUNT).default(1),
+  /** Idempotency key: the same requestId from the same sender counts once. */
+  requestId: z.string().min(1).max(128),
+});
+export type GiftBody = z.infer<typeof GiftBody>;
+
+export interface GiftEventItem {
+  gift: { id: string; name: string; coins: number; animationKey: string; count: number };
+  from: { id: string; username: string };
+  to: string;
+  coins: number;
+  requestId: string;
+}
+
+/** `pk-battle:gift`: the latest gift at top level, every gift since the previous event in `gifts`. */
+export interface GiftEvent extends GiftEventItem {
+  battleId: string;
+  scores: Record<string, number>;
+  gifts: GiftEventItem[];
+}

@@ -1,0 +1,21 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { bigintNumber } from './columns';
+
+/** What one viewer gave to one side of a battle, persisted when the battle ends. */
+@Entity({ name: 'pk_contributions' })
+export class PkContribution {
+  @PrimaryColumn({ name: 'battle_id', type: 'uuid' })
+  battleId!: string;
+
+  @PrimaryColumn({ name: 'user_id', type: 'uuid' })
+  userId!: string;
+
+  @PrimaryColumn({ name: 'host_id', type: 'uuid' })
+  hostId!: string;
+
+  @Column({ type: 'bigint', transformer: bigintNumber })
+  coins!: number;
+
+  @Column({ type: 'integer' })
+  gifts!: number;
+}

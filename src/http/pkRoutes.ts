@@ -1,0 +1,148 @@
+/** The spec's PK battle REST API (/api/pk-battles) and the gift catalog (/api/gifts). */
+import { matchMaker } from '@colyseus/core';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../context';
+import { CreateBattleBody, PkEvents } from '../domain/pk/protocol';
+import { HOLDING_STATUSES, LEADERBOARD_PERIODS } from '../domain/pk/rules';
+import { badRequest, invalidState, notFound } from '../errors';
+import { callRoom } from '../rooms/roomCall';
+import { type BattleRow, pkStore } from '../stores/pkStore';
+import { isUuid, pagination, parse } from '../validation';
+import { me, ok, requireOperator } from './middleware';
+
+const NewGift = z.object({
+  id: z.string().regex(/^[a-z0-9-]{2,40}$/, 'lowercase letters, digits and - (2-40)'),
+  name: z.string().min(1).max(60),
+  coins: z.number().int().min(1).max(1_000_000),
+  animationKey: z.string().min(1).max(60),
+});
+
+/** GET /api/gifts (anyone signed in), POST /api/gifts (operators). */
+export function giftRoutes(c: AppContext): Router {
+  const r = Router();
+  r.get('/', async (_req, res) => ok(res, { gifts: await pkStore().listGifts() }));
+  r.post('/', requireOperator(c), async (req, res) => ok(res, await pkStore().addGift(parse(NewGift, req.body)), 201));
+  return r;
+}
+
+async function battleOr404(id: string): Promise<BattleRow> {
+  const battle = isUuid(id) ? await pkStore().getBattle(id) : null;
+  if (!battle) throw notFound('Battle');
+  return battle;
+}
+
+/** The room of a battle that is still pending or live (409 otherwise). */
+async function liveRoomOf(id: string): Promise<string> {
+  const battle = await battleOr404(id);
+  if (!HOLDING_STATUSES.includes(battle.status) || !battle.roomId) throw invalidState(`Battle is ${battle.status}`);
+  return battle.roomId;
+}
+
+export function pkRoutes(c: AppContext): Router {
+  const r = Router();
+
+  r.post('/', async (req, res) => {
+    const user = me(req);
+    const body = parse(CreateBattleBody, req.body);
+    if (body.opponent === user.id) throw badRequest('opponent: you cannot battle yourself');
+    const opponent = await c.users.findById(body.opponent);
+    if (!opponent) throw notFound('Opponent');
+    const battleId = await pkStore().createBattle(user.id, opponent.id, body.duration);
+    let roomId: string;
+    try {
+      roomId = (await matchMaker.createRoom('pk_battle', { battleId })).roomId;
+    } catch (err) {
+      await pkStore().closeUnplayed(battleId, 'cancelled');
+      throw err;
+    }
+    const expiresAt = Date.now() + c.config.PK_INVITE_TIMEOUT_MS;
+    const invite = {
+      battleId,
+      roomId,
+      from: { id: user.id, username: user.username },
+      duration: body.duration,
+      expiresAt,
+    };
+    await c.notifier.notify(opponent.id, PkEvents.invited, invite);
+    await c.notifier.notify(user.id, PkEvents.created, {
+      ...invite,
+      opponent: { id: opponent.id, username: opponent.username },
+    });
+    ok(
+      res,
+      {
+        battleId,
+        roomId,
+        status: 'pending',
+        duration: body.duration,
+        inviteExpiresAt: expiresAt,
+        hosts: [
+          { id: user.id, username: user.username },
+          { id: opponent.id, username: opponent.username },
+        ],
+      },
+      201,
+    );
+  });
+
+  r.get('/active/list', async (req, res) => {
+    const { page, limit } = parse(pagination, req.query);
+    const { items, total } = await pkStore().activeList(page, limit);
+    ok(res, { battles: items, page, limit, total });
+  });
+
+  r.get('/leaderboard/rankings', async (req, res) => {
+    const q = parse(
+      z.object({
+        period: z.enum(LEADERBOARD_PERIODS as unknown as [string, ...string[]]).default('all-time'),
+        limit: z.coerce.number().int().min(1).max(100).default(50),
+      }),
+      req.query,
+    );
+    ok(res, await pkStore().rankings(q.period as (typeof LEADERBOARD_PERIODS)[number], me(req).id, q.limit));
+  });
+
+  r.get('/user/:userId', async (req, res) => {
+    const userId = String(req.params.userId);
+    const { page, limit } = parse(pagination, req.query);
+    const user = isUuid(userId) ? await c.users.findById(userId) : null;
+    if (!user) throw notFound('User');
+    ok(res, {
+      user: { id: user.id, username: user.username, level: user.level },
+      ...(await pkStore().userHistory(userId, page, limit)),
+      page,
+      limit,
+    });
+  });
+
+  r.get('/:id', async (req, res) => {
+    const battle = await battleOr404(String(req.params.id));
+    let live: unknown = null;
+    if (battle.roomId && HOLDING_STATUSES.includes(battle.status)) {
+      live = await callRoom(battle.roomId, 'rpcSnapshot', [], 'Battle').catch(() => null);
+    }
+    ok(res, { ...battle, live });
+  });
+
+  r.post('/:id/accept', async (req, res) => {
+    ok(res, await callRoom(await liveRoomOf(String(req.params.id)), 'rpcAccept', [me(req).id], 'Battle'));
+  });
+
+  r.post('/:id/decline', async (req, res) => {
+    ok(res, await callRoom(await liveRoomOf(String(req.params.id)), 'rpcDecline', [me(req).id], 'Battle'));
+  });
+
+  r.delete('/:id', async (req, res) => {
+    ok(res, await callRoom(await liveRoomOf(String(req.params.id)), 'rpcCancel', [me(req).id], 'Battle'));
+  });
+
+  r.post('/:id/gift', async (req, res) => {
+    const battle = await battleOr404(String(req.params.id));
+    if (battle.status !== 'live' || !battle.roomId) throw invalidState(`Battle is ${battle.status}, not live`);
+    const ack = await callRoom<{ replayed: boolean }>(battle.roomId, 'rpcGift', [me(req), req.body], 'Battle');
+    ok(res, ack, ack.replayed ? 200 : 201);
+  });
+
+  return r;
+}

@@ -1,0 +1,464 @@
+/**
+ * `pk_battle`: one battle between two hosts, watched by any number of viewers.
+ * The room is the authority for its phase, scores and top gifters; every gift is
+ * committed to the database (debit, gift row, host credit) before it scores.
+ * Created by POST /api/pk-battles; HTTP accept/decline/cancel/gift reach it via callRoom.
+ */
+import { type Client, type Delayed, Room } from '@colyseus/core';
+import { ArraySchema } from '@colyseus/schema';
+import { z } from 'zod';
+import type { AuthUser } from '../auth/tokens';
+import { ctx } from '../context';
+import { GiftBody, type GiftEvent, type GiftEventItem, PkEvents, PkMessages } from '../domain/pk/protocol';
+import { type BattleStatus, type Contribution, topContributors } from '../domain/pk/rules';
+import { badRequest, forbidden, invalidState, notFound } from '../errors';
+import { PkGifter, type PkHost, PkBattleState } from '../state/PkBattleState';
+import { type BattleRow, type FinishResult, type GiftRecord, type GiftRow, pkStore } from '../stores/pkStore';
+import { parse } from '../validation';
+import { exposed } from './roomCall';
+import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
+import { type ActiveFilterData, applyHostFilter, removeHostFilter, type StreamHostRoom } from './streamHost';
+
+/** How often gift events are flushed to viewers (one message per tick, not per gift). */
+const GIFT_FLUSH_MS = 50;
+
+export interface GiftAck {
+  battleId: string;
+  requestId: string;
+  giftId: string;
+  count: number;
+  coins: number;
+  to: string;
+  balance: number;
+  replayed: boolean;
+}
+
+export class PkBattleRoom extends Room<{ state: PkBattleState }> implements StreamHostRoom {
+  static override onAuth = authenticate;
+  override state = new PkBattleState();
+  /** The room lives while the invitation is pending even with nobody in it; it disposes itself. */
+  override autoDispose = false;
+
+  private battle!: BattleRow;
+  private hosts!: readonly [string, string];
+  private gifts = new Map<string, GiftRow>();
+  private contributions = new Map<string, Map<string, Contribution>>();
+  private inflight = new Set<Promise<unknown>>();
+  private pendingEvents: GiftEventItem[] = [];
+  private forfeitTimers = new Map<string, Delayed>();
+  private droppedHosts = new Set<string>();
+  private giftSeq = 0;
+  private ending?: Promise<FinishResult | undefined>;
+  private closing = false;
+
+  // --- lifecycle ------------------------------------------------------------------
+
+  override async onCreate(options: { battleId: string }): Promise<void> {
+    applyRoomDefaults(this);
+    const battle = await pkStore().getBattle(String(options?.battleId ?? ''));
+    if (battle?.status !== 'pending') throw notFound('Battle');
+    this.battle = battle;
+    this.hosts = [battle.hostA, battle.hostB];
+    for (const g of await pkStore().listGifts()) this.gifts.set(g.id, g);
+    for (const h of this.hosts) this.contributions.set(h, new Map());
+    await pkStore().setRoom(battle.id, this.roomId);
+    await this.setMetadata({ battleId: battle.id, hostA: battle.hostA, hostB: battle.hostB, status: 'pending' });
+
+    const s = this.state;
+    s.battleId = battle.id;
+    s.durationMinutes = battle.durationMinutes;
+    s.hostA.id = battle.hostA;
+    s.hostA.name = battle.hostAName;
+    s.hostB.id = battle.hostB;
+    s.hostB.name = battle.hostBName;
+    s.inviteExpiresAt = Date.now() + ctx().config.PK_INVITE_TIMEOUT_MS;
+    this.clock.setTimeout(() => void this.closeUnplayed('expired'), ctx().config.PK_INVITE_TIMEOUT_MS);
+
+    handle(this, PkMessages.gift, GiftBody, async (client, m) => {
+      client.send(PkEvents.giftAccepted, await this.gift(userOf(client), m));
+    });
+    handle(this, PkMessages.startMedia, z.object({}).passthrough(), (client) => {
+      const user = userOf(client);
+      if (!this.isHost(user.id)) throw forbidden('Only the two hosts exchange media');
+      client.send(PkMessages.mediaReady, { battleId: this.battle.id, ...this.mediaSetup(user.id) });
+    });
+    this.clock.setInterval(() => this.flushGiftEvents(), GIFT_FLUSH_MS);
+  }
+
+  override onJoin(client: Client): void {
+    const user = userOf(client);
+    const host = this.hostState(user.id);
+    if (host) {
+      host.connected = true;
+      this.forfeitTimers.get(user.id)?.clear();
+      this.forfeitTimers.delete(user.id);
+      this.droppedHosts.delete(user.id);
+    }
+    this.countViewers();
+  }
+
+  override async onDrop(client: Client): Promise<void> {
+    const user = userOf(client);
+    const host = this.hostState(user.id);
+    if (host && !this.otherClientOf(user.id, client)) {
+      host.connected = false;
+      this.droppedHosts.add(user.id);
+    }
+    this.countViewers();
+    const grace = Math.ceil(ctx().config.PK_RECONNECT_GRACE_MS / 1000);
+    if (this.isOpen() && grace > 0) await this.allowReconnection(client, grace);
+  }
+
+  override onReconnect(client: Client): void {
+    this.onJoin(client);
+  }
+
+  override onLeave(client: Client): void {
+    const user = userOf(client);
+    const host = this.hostState(user.id);
+    this.countViewers();
+    if (!host || this.otherClientOf(user.id, client)) return;
+    host.connected = false;
+    if (this.state.status !== 'live' && this.state.status !== 'countdown') return;
+    // A dropped host already had its grace window in allowReconnection; one who left on purpose gets it now.
+    const wasDropped = this.droppedHosts.delete(user.id);
+    if (wasDropped) void this.end(user.id);
+    else {
+      this.forfeitTimers.set(
+        user.id,
+        this.clock.setTimeout(() => void this.end(user.id), ctx().config.PK_RECONNECT_GRACE_MS),
+      );
+    }
+  }
+
+  override async onDispose(): Promise<void> {
+    if (this.ending) await this.ending.catch(() => undefined);
+    const status = this.state.status as BattleStatus;
+    if (status === 'pending' || status === 'countdown' || status === 'live') {
+      // Shutdown or a dead room: keep what was committed, pay no rewards, free the hosts.
+      await Promise.allSettled([...this.inflight]);
+      await pkStore().interruptBattle(this.battle.id);
+      ctx().logger.warn({ battleId: this.battle.id, status }, 'pk battle interrupted');
+    }
+  }
+
+  // --- invitation -----------------------------------------------------------------
+
+  /** The opponent accepts: countdown, then live until the server's end time. */
+  rpcAccept(userId: string) {
+    return exposed(async () => {
+      if (userId !== this.battle.hostB) throw forbidden('Only the invited opponent can accept');
+      if (this.state.status !== 'pending') throw invalidState(`Battle is ${this.state.status}`);
+      this.setStatus('countdown', 'countdown');
+      await pkStore().markCountdown(this.battle.id);
+      const startsAt = Date.now() + ctx().config.PK_COUNTDOWN_MS;
+      this.state.startsAt = startsAt;
+      this.state.endsAt = startsAt + this.battle.durationMinutes * ctx().config.PK_MINUTE_MS;
+      this.broadcast(PkEvents.accepted, { battleId: this.battle.id, startsAt, endsAt: this.state.endsAt });
+      this.notifyHosts(PkEvents.accepted, { battleId: this.battle.id, roomId: this.roomId, startsAt });
+      this.clock.setTimeout(() => void this.goLive(), ctx().config.PK_COUNTDOWN_MS);
+      return this.summary();
+    });
+  }
+
+  rpcDecline(userId: string) {
+    return exposed(async () => {
+      if (userId !== this.battle.hostB) throw forbidden('Only the invited opponent can decline');
+      if (this.state.status !== 'pending') throw invalidState(`Battle is ${this.state.status}`);
+      await this.closeUnplayed('declined');
+      return this.summary();
+    });
+  }
+
+  rpcCancel(userId: string) {
+    return exposed(async () => {
+      if (userId !== this.battle.hostA) throw forbidden('Only the creator can cancel');
+      if (this.state.status !== 'pending')
+        throw invalidState(`Battle is ${this.state.status}; only a pending battle can be cancelled`);
+      await this.closeUnplayed('cancelled');
+      return this.summary();
+    });
+  }
+
+  private async goLive(): Promise<void> {
+    if (this.state.status !== 'countdown') return;
+    const startedAt = Date.now();
+    const endsAt = startedAt + this.battle.durationMinutes * ctx().config.PK_MINUTE_MS;
+    this.state.startsAt = startedAt;
+    this.state.endsAt = endsAt;
+    this.setStatus('live', 'battle');
+    await pkStore().markLive(this.battle.id, new Date(startedAt), new Date(endsAt));
+    const payload = { battleId: this.battle.id, startedAt, endsAt, hosts: this.hostsPayload() };
+    this.broadcast(PkEvents.started, payload);
+    this.notifyHosts(PkEvents.started, { ...payload, roomId: this.roomId });
+    this.clock.setTimeout(() => void this.end(), endsAt - startedAt);
+    // A host who never showed up (or left during the countdown) gets the same grace as one who drops.
+    for (const h of this.hosts) {
+      if (!this.hostState(h)?.connected && !this.forfeitTimers.has(h)) {
+        this.forfeitTimers.set(
+          h,
+          this.clock.setTimeout(() => void this.end(h), ctx().config.PK_RECONNECT_GRACE_MS),
+        );
+      }
+    }
+  }
+
+  private async closeUnplayed(status: 'declined' | 'cancelled' | 'expired'): Promise<void> {
+    if (this.state.status !== 'pending') return;
+    this.setStatus(status, 'closed');
+    await pkStore().closeUnplayed(this.battle.id, status);
+    const payload = { battleId: this.battle.id, status };
+    this.broadcast(PkEvents.closed, payload);
+    this.notifyHosts(PkEvents.closed, payload);
+    this.closeSoon();
+  }
+
+  // --- gifts ----------------------------------------------------------------------
+
+  /** POST /api/pk-battles/:id/gift lands here, so HTTP and room gifts share one authority. */
+  rpcGift(user: AuthUser, body: unknown) {
+    return exposed(() => this.gift(user, parse(GiftBody, body)));
+  }
+
+  private async gift(sender: AuthUser, m: GiftBody): Promise<GiftAck> {
+    if (this.state.status !== 'live') throw invalidState(`Battle is ${this.state.status}, not live`);
+    if (!this.hosts.includes(m.to)) throw badRequest('to: must be one of the two hosts of this battle');
+    if (this.hosts.includes(sender.id)) throw forbidden('Hosts cannot send gifts in their own battle');
+    const gift = this.gifts.get(m.giftId);
+    if (!gift) throw notFound(`Gift ${m.giftId}`);
+    const pending = pkStore().recordGift({
+      battleId: this.battle.id,
+      senderId: sender.id,
+      recipientId: m.to,
+      gift,
+      count: m.count,
+      requestId: m.requestId,
+      hostShare: ctx().config.PK_HOST_SHARE,
+    });
+    this.inflight.add(pending);
+    let rec: GiftRecord;
+    try {
+      rec = await pending;
+    } finally {
+      this.inflight.delete(pending);
+    }
+    // Committed: now it scores. A replay was already applied by its first attempt.
+    if (!rec.replayed) this.applyGift(rec, sender, gift);
+    return {
+      battleId: this.battle.id,
+      requestId: rec.requestId,
+      giftId: rec.giftId,
+      count: rec.count,
+      coins: rec.coins,
+      to: rec.recipientId,
+      balance: rec.balance,
+      replayed: rec.replayed,
+    };
+  }
+
+  private applyGift(rec: GiftRecord, sender: AuthUser, gift: GiftRow): void {
+    const host = this.hostState(rec.recipientId)!;
+    host.score += rec.coins;
+    const side = this.contributions.get(rec.recipientId)!;
+    const c = side.get(sender.id) ?? { userId: sender.id, name: sender.username, coins: 0, firstAt: this.giftSeq++ };
+    c.coins += rec.coins;
+    side.set(sender.id, c);
+    this.updateTopGifters(host, side);
+    this.pendingEvents.push({
+      gift: { id: gift.id, name: gift.name, coins: gift.coins, animationKey: gift.animationKey, count: rec.count },
+      from: { id: sender.id, username: sender.username },
+      to: rec.recipientId,
+      coins: rec.coins,
+      requestId: rec.requestId,
+    });
+  }
+
+  private updateTopGifters(host: PkHost, side: Map<string, Contribution>): void {
+    const top = topContributors(side.values(), 3);
+    const same =
+      top.length === host.topGifters.length &&
+      top.every((t, i) => host.topGifters[i]!.userId === t.userId && host.topGifters[i]!.coins === t.coins);
+    if (same) return;
+    host.topGifters = new ArraySchema(
+      ...top.map((t) => new PkGifter().assign({ userId: t.userId, name: t.name, coins: t.coins })),
+    );
+  }
+
+  /** One `pk-battle:gift` per tick: the newest gift on top, all of the tick's gifts in `gifts`. */
+  private flushGiftEvents(): void {
+    if (this.pendingEvents.length === 0) return;
+    const gifts = this.pendingEvents;
+    this.pendingEvents = [];
+    const event: GiftEvent = { battleId: this.battle.id, ...gifts[gifts.length - 1]!, scores: this.scores(), gifts };
+    this.broadcast(PkEvents.gift, event);
+  }
+
+  // --- end ------------------------------------------------------------------------
+
+  /** Time is up (or a host forfeited): settle in-flight gifts, decide, pay, persist, announce. */
+  private end(forfeitedBy?: string): Promise<FinishResult | undefined> {
+    this.ending ??= (async () => {
+      if (this.state.status !== 'live' && this.state.status !== 'countdown') return undefined;
+      this.setStatus('ended', 'result');
+      await Promise.allSettled([...this.inflight]);
+      for (const t of this.forfeitTimers.values()) t.clear();
+      let result: FinishResult | undefined;
+      for (let attempt = 1; !result; attempt++) {
+        try {
+          result = await pkStore().finishBattle(this.battle.id, {
+            forfeitedBy,
+            rewards: {
+              winnerCoins: ctx().config.PK_WINNER_REWARD_COINS,
+              drawCoins: ctx().config.PK_DRAW_REWARD_COINS,
+              winnerXp: ctx().config.PK_WINNER_XP,
+              loserXp: ctx().config.PK_LOSER_XP,
+              drawXp: ctx().config.PK_DRAW_XP,
+            },
+          });
+        } catch (err) {
+          ctx().logger.error({ err, battleId: this.battle.id, attempt }, 'pk battle finish failed');
+          if (attempt >= 3) {
+            this.setStatus('live', 'battle'); // let onDispose record it as interrupted
+            this.closeSoon();
+            return undefined;
+          }
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
+      }
+      this.flushGiftEvents();
+      this.state.hostA.score = result.scores[this.battle.hostA] ?? 0;
+      this.state.hostB.score = result.scores[this.battle.hostB] ?? 0;
+      this.state.winnerId = result.winner ?? '';
+      const payload = {
+        battleId: this.battle.id,
+        winner: result.winner,
+        scores: result.scores,
+        rewards: result.rewards,
+        mvp: result.mvp,
+        reason: result.endReason,
+      };
+      this.broadcast(PkEvents.ended, payload);
+      this.notifyHosts(PkEvents.ended, payload);
+      this.closeSoon(ctx().config.PK_RESULT_PHASE_MS);
+      return result;
+    })();
+    return this.ending;
+  }
+
+  // --- stream host (filters) and media ----------------------------------------------
+
+  isHost(userId: string): boolean {
+    return this.hosts.includes(userId);
+  }
+
+  applyFilter(userId: string, filter: ActiveFilterData): void {
+    if (!this.isHost(userId)) throw forbidden('Only a host of this battle can apply filters');
+    applyHostFilter(this, this.state.filters, userId, filter);
+  }
+
+  removeFilter(userId: string, filterId: string): boolean {
+    return removeHostFilter(this, this.state.filters, userId, filterId);
+  }
+
+  /** GET /api/webrtc/battle/:id/setup */
+  rtcSetup(userId: string) {
+    return exposed(() => {
+      if (!this.isHost(userId)) throw forbidden('Only the two hosts exchange media');
+      return { roomId: this.roomId, battleId: this.battle.id, ...this.mediaSetup(userId) };
+    });
+  }
+
+  private mediaSetup(userId: string) {
+    const peers = this.clients
+      .filter((c) => this.isHost(userOf(c).id) && userOf(c).id !== userId)
+      .map((c) => ({ userId: userOf(c).id, username: userOf(c).username }));
+    return { iceServers: iceServers(userId), peers, topology: 'mesh' as const };
+  }
+
+  // --- reads --------------------------------------------------------------------------
+
+  rpcSnapshot() {
+    return exposed(() => this.summary());
+  }
+
+  private summary() {
+    const s = this.state;
+    return {
+      battleId: this.battle.id,
+      roomId: this.roomId,
+      status: s.status,
+      phase: s.phase,
+      durationMinutes: s.durationMinutes,
+      inviteExpiresAt: s.inviteExpiresAt || null,
+      startsAt: s.startsAt || null,
+      endsAt: s.endsAt || null,
+      hosts: this.hostsPayload(),
+      scores: this.scores(),
+      viewerCount: s.viewerCount,
+      winner: s.winnerId || null,
+    };
+  }
+
+  // --- helpers ------------------------------------------------------------------------
+
+  private hostState(userId: string): PkHost | undefined {
+    if (userId === this.state.hostA.id) return this.state.hostA;
+    if (userId === this.state.hostB.id) return this.state.hostB;
+    return undefined;
+  }
+
+  private hostsPayload() {
+    return [this.state.hostA, this.state.hostB].map((h) => ({
+      id: h.id,
+      name: h.name,
+      score: h.score,
+      connected: h.connected,
+      topGifters: h.topGifters.map((g) => ({ userId: g.userId, name: g.name, coins: g.coins })),
+    }));
+  }
+
+  private scores(): Record<string, number> {
+    return { [this.state.hostA.id]: this.state.hostA.score, [this.state.hostB.id]: this.state.hostB.score };
+  }
+
+  private otherClientOf(userId: string, except: Client): boolean {
+    return this.clients.some((c) => c !== except && userOf(c).id === userId);
+  }
+
+  private countViewers(): void {
+    this.state.viewerCount = this.clients.filter((c) => !this.isHost(userOf(c).id)).length;
+  }
+
+  private isOpen(): boolean {
+    return ['pending', 'countdown', 'live'].includes(this.state.status);
+  }
+
+  private setStatus(status: BattleStatus, phase: string): void {
+    this.state.status = status;
+    this.state.phase = phase;
+    void this.setMetadata({ ...this.metadata, status });
+  }
+
+  private notifyHosts(event: string, payload: Record<string, unknown>): void {
+    for (const h of this.hosts) {
+      ctx()
+        .notifier.notify(h, event, payload)
+        .catch((err) => ctx().logger.error({ err, event }, 'notify failed'));
+    }
+  }
+
+  private closeSoon(ms = 1000): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.clock.setTimeout(() => void this.disconnect(), ms);
+  }
+}
+
+/** ICE servers for a host; the shared WebRTC module owns the real configuration. */
+function iceServers(userId: string): unknown[] {
+  return iceServersProvider(userId);
+}
+let iceServersProvider: (userId: string) => unknown[] = () => [];
+export function setPkIceServersProvider(fn: (userId: string) => unknown[]): void {
+  iceServersProvider = fn;
+}

@@ -1,0 +1,545 @@
+/**
+ * PK battle persistence: the gift catalog, battles, accepted gifts (each committed with
+ * its coin movements), results, contributions, stats and leaderboards. SQL lives here.
+ */
+import type { DataSource, EntityManager } from 'typeorm';
+import { inTransaction, isUniqueViolation } from '../db/dataSource';
+import {
+  type BattleStatus,
+  decideWinner,
+  HOLDING_STATUSES,
+  type LeaderboardPeriod,
+  levelForXp,
+  periodStart,
+  type RewardSettings,
+  rewardsFor,
+  splitGift,
+  winRate,
+} from '../domain/pk/rules';
+import { AppError, ErrorCode, conflict, notFound } from '../errors';
+import { ctx } from '../context';
+import type { WalletStore } from './walletStore';
+
+export interface GiftRow {
+  id: string;
+  name: string;
+  coins: number;
+  animationKey: string;
+}
+
+export interface BattleRow {
+  id: string;
+  roomId: string | null;
+  hostA: string;
+  hostB: string;
+  hostAName: string;
+  hostBName: string;
+  durationMinutes: number;
+  status: BattleStatus;
+  scoreA: number;
+  scoreB: number;
+  winnerId: string | null;
+  endReason: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  endsAt: string | null;
+  endedAt: string | null;
+}
+
+export interface GiftInput {
+  battleId: string;
+  senderId: string;
+  recipientId: string;
+  gift: GiftRow;
+  count: number;
+  requestId: string;
+  hostShare: number;
+}
+
+export interface GiftRecord {
+  giftId: string;
+  senderId: string;
+  recipientId: string;
+  count: number;
+  coins: number;
+  hostCoins: number;
+  platformCoins: number;
+  requestId: string;
+  /** The sender's balance after this gift (current balance on a replay). */
+  balance: number;
+  replayed: boolean;
+}
+
+export interface FinishResult {
+  battleId: string;
+  winner: string | null;
+  scores: Record<string, number>;
+  rewards: Array<{ userId: string; result: string; coins: number; xp: number; level: number }>;
+  mvp: { userId: string; username: string; coins: number } | null;
+  endReason: string;
+}
+
+/** The gifts a fresh database starts with. */
+export const DEFAULT_GIFTS: GiftRow[] = [
+  { id: 'rose', name: 'Rose', coins: 1, animationKey: 'rose' },
+  { id: 'heart', name: 'Heart', coins: 5, animationKey: 'heart_burst' },
+  { id: 'ice-cream', name: 'Ice Cream', coins: 10, animationKey: 'ice_cream' },
+  { id: 'star', name: 'Star', coins: 20, animationKey: 'star_spin' },
+  { id: 'crown', name: 'Crown', coins: 100, animationKey: 'crown_drop' },
+  { id: 'sports-car', name: 'Sports Car', coins: 500, animationKey: 'car_drive' },
+  { id: 'rocket', name: 'Rocket', coins: 1000, animationKey: 'rocket_launch' },
+  { id: 'castle', name: 'Castle', coins: 5000, animationKey: 'castle_rise' },
+];
+
+const BATTLE_SELECT = `
+  SELECT b.id, b.room_id, b.host_a, b.host_b, ua.username AS host_a_name, ub.username AS host_b_name,
+         b.duration_minutes, b.status, b.score_a, b.score_b, b.winner_id, b.end_reason,
+         b.created_at, b.started_at, b.ends_at, b.ended_at
+  FROM pk_battles b JOIN users ua ON ua.id = b.host_a JOIN users ub ON ub.id = b.host_b`;
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+function toBattle(r: any): BattleRow {
+  return {
+    id: r.id,
+    roomId: r.room_id,
+    hostA: r.host_a,
+    hostB: r.host_b,
+    hostAName: r.host_a_name,
+    hostBName: r.host_b_name,
+    durationMinutes: r.duration_minutes,
+    status: r.status,
+    scoreA: Number(r.score_a),
+    scoreB: Number(r.score_b),
+    winnerId: r.winner_id,
+    endReason: r.end_reason,
+    createdAt: iso(r.created_at)!,
+    startedAt: iso(r.started_at),
+    endsAt: iso(r.ends_at),
+    endedAt: iso(r.ended_at),
+  };
+}
+
+export class PkStore {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly wallet: WalletStore,
+  ) {}
+
+  // --- gift catalog ---------------------------------------------------------------
+
+  async seedGifts(): Promise<void> {
+    for (const g of DEFAULT_GIFTS) {
+      await this.ds.query(
+        'INSERT INTO gifts (id, name, coins, animation_key) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING',
+        [g.id, g.name, g.coins, g.animationKey],
+      );
+    }
+  }
+
+  async listGifts(): Promise<GiftRow[]> {
+    const rows = await this.ds.query(
+      'SELECT id, name, coins, animation_key FROM gifts WHERE active ORDER BY coins, id',
+    );
+    return rows.map((r: any) => ({ id: r.id, name: r.name, coins: r.coins, animationKey: r.animation_key }));
+  }
+
+  async addGift(g: GiftRow): Promise<GiftRow> {
+    try {
+      await this.ds.query('INSERT INTO gifts (id, name, coins, animation_key) VALUES ($1, $2, $3, $4)', [
+        g.id,
+        g.name,
+        g.coins,
+        g.animationKey,
+      ]);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`Gift ${g.id} already exists`);
+      throw err;
+    }
+    return g;
+  }
+
+  // --- battle lifecycle -----------------------------------------------------------
+
+  /** Creates a pending battle and holds both hosts; 409 when either is already in one. */
+  async createBattle(hostA: string, hostB: string, durationMinutes: number): Promise<string> {
+    try {
+      return await inTransaction(
+        this.ds,
+        async (em) => {
+          const [row] = await em.query(
+            `INSERT INTO pk_battles (host_a, host_b, duration_minutes, status) VALUES ($1, $2, $3, 'pending') RETURNING id`,
+            [hostA, hostB, durationMinutes],
+          );
+          await em.query('INSERT INTO pk_active_hosts (user_id, battle_id) VALUES ($1, $3), ($2, $3)', [
+            hostA,
+            hostB,
+            row.id,
+          ]);
+          return row.id as string;
+        },
+        1,
+      );
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict('A host already has a pending or live battle');
+      throw err;
+    }
+  }
+
+  async setRoom(battleId: string, roomId: string): Promise<void> {
+    await this.ds.query('UPDATE pk_battles SET room_id = $2 WHERE id = $1', [battleId, roomId]);
+  }
+
+  async getBattle(id: string): Promise<BattleRow | null> {
+    const rows = await this.ds.query(`${BATTLE_SELECT} WHERE b.id = $1`, [id]);
+    return rows[0] ? toBattle(rows[0]) : null;
+  }
+
+  async markCountdown(id: string): Promise<void> {
+    await this.ds.query(`UPDATE pk_battles SET status = 'countdown' WHERE id = $1 AND status = 'pending'`, [id]);
+  }
+
+  async markLive(id: string, startedAt: Date, endsAt: Date): Promise<void> {
+    await this.ds.query(`UPDATE pk_battles SET status = 'live', started_at = $2, ends_at = $3 WHERE id = $1`, [
+      id,
+      startedAt,
+      endsAt,
+    ]);
+  }
+
+  /** Ends a battle that never went live (declined, cancelled, expired) and frees its hosts. */
+  async closeUnplayed(id: string, status: 'declined' | 'cancelled' | 'expired'): Promise<void> {
+    await inTransaction(this.ds, async (em) => {
+      await em.query(
+        `UPDATE pk_battles SET status = $2, ended_at = now(), end_reason = $2 WHERE id = $1 AND status IN ('pending', 'countdown')`,
+        [id, status],
+      );
+      await em.query('DELETE FROM pk_active_hosts WHERE battle_id = $1', [id]);
+    });
+  }
+
+  // --- gifts ----------------------------------------------------------------------
+
+  /**
+   * One transaction: the sender pays, the gift row is written, the receiving host is
+   * credited its share. The same (battle, sender, requestId) returns the first result.
+   */
+  recordGift(input: GiftInput): Promise<GiftRecord> {
+    const coins = input.gift.coins * input.count;
+    const { hostCoins, platformCoins } = splitGift(coins, input.hostShare);
+    return inTransaction(this.ds, async (em) => {
+      const prior = await em.query(
+        `SELECT gift_id, count, coins, host_coins, platform_coins, recipient_id FROM pk_battle_gifts
+         WHERE battle_id = $1 AND sender_id = $2 AND request_id = $3`,
+        [input.battleId, input.senderId, input.requestId],
+      );
+      if (prior[0]) {
+        const p = prior[0];
+        return {
+          giftId: p.gift_id,
+          senderId: input.senderId,
+          recipientId: p.recipient_id,
+          count: p.count,
+          coins: p.coins,
+          hostCoins: p.host_coins,
+          platformCoins: p.platform_coins,
+          requestId: input.requestId,
+          balance: await this.wallet.balance(input.senderId, em),
+          replayed: true,
+        };
+      }
+      const debit = await this.wallet.debit(
+        {
+          userId: input.senderId,
+          amount: coins,
+          reason: 'pk_gift',
+          reference: `pk:${input.battleId}`,
+          idempotencyKey: `pk-gift:${input.battleId}:${input.requestId}`,
+        },
+        em,
+      );
+      await em.query(
+        `INSERT INTO pk_battle_gifts (battle_id, sender_id, recipient_id, gift_id, count, coins, host_coins, platform_coins, request_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          input.battleId,
+          input.senderId,
+          input.recipientId,
+          input.gift.id,
+          input.count,
+          coins,
+          hostCoins,
+          platformCoins,
+          input.requestId,
+        ],
+      );
+      // The host's row is the hot one (every gift to that side): credit it last to hold its lock briefly.
+      if (hostCoins > 0) {
+        await this.wallet.credit(
+          {
+            userId: input.recipientId,
+            amount: hostCoins,
+            reason: 'pk_gift_earning',
+            reference: `pk:${input.battleId}`,
+            idempotencyKey: `pk-earn:${input.battleId}:${input.senderId}:${input.requestId}`,
+          },
+          em,
+        );
+      }
+      return {
+        giftId: input.gift.id,
+        senderId: input.senderId,
+        recipientId: input.recipientId,
+        count: input.count,
+        coins,
+        hostCoins,
+        platformCoins,
+        requestId: input.requestId,
+        balance: debit.balance,
+        replayed: false,
+      };
+    });
+  }
+
+  /** Scores from the committed gift rows: the truth a result is computed from. */
+  async scores(battleId: string, em?: EntityManager): Promise<Record<string, number>> {
+    const rows = await (em ?? this.ds.manager).query(
+      'SELECT recipient_id, sum(coins)::bigint AS coins FROM pk_battle_gifts WHERE battle_id = $1 GROUP BY recipient_id',
+      [battleId],
+    );
+    return Object.fromEntries(rows.map((r: any) => [r.recipient_id, Number(r.coins)]));
+  }
+
+  // --- ending ---------------------------------------------------------------------
+
+  /**
+   * Decides the result from the committed gifts, pays rewards (coins through the ledger,
+   * experience and level), writes results and contributions, frees the hosts. Idempotent:
+   * a battle already ended returns its stored result.
+   */
+  finishBattle(battleId: string, opts: { forfeitedBy?: string; rewards: RewardSettings }): Promise<FinishResult> {
+    return inTransaction(this.ds, async (em) => {
+      const [b] = await em.query('SELECT * FROM pk_battles WHERE id = $1 FOR UPDATE', [battleId]);
+      if (!b) throw notFound('Battle');
+      const hosts = [b.host_a, b.host_b] as const;
+      const scores = await this.scores(battleId, em);
+      for (const h of hosts) scores[h] ??= 0;
+      if (b.status === 'ended') return this.storedResult(em, battleId, scores, b);
+      if (!['live', 'countdown'].includes(b.status)) {
+        throw new AppError(ErrorCode.INVALID_STATE, `Battle is ${b.status}`);
+      }
+      const winner = decideWinner(hosts, scores, opts.forfeitedBy);
+      const endReason = opts.forfeitedBy ? 'forfeit' : 'time';
+      const rewards: FinishResult['rewards'] = [];
+      for (const r of rewardsFor(hosts, winner, opts.rewards)) {
+        if (r.coins > 0) {
+          await this.wallet.credit(
+            {
+              userId: r.userId,
+              amount: r.coins,
+              reason: 'pk_reward',
+              reference: `pk:${battleId}`,
+              idempotencyKey: `pk-reward:${battleId}`,
+            },
+            em,
+          );
+        }
+        // UPDATE ... RETURNING through TypeORM's pg driver answers [rows, affectedCount].
+        const [[u]] = await em.query(
+          'UPDATE users SET experience = experience + $2 WHERE id = $1 RETURNING experience',
+          [r.userId, r.xp],
+        );
+        const level = levelForXp(u.experience);
+        await em.query('UPDATE users SET level = $2 WHERE id = $1', [r.userId, level]);
+        const opponent = r.userId === hosts[0] ? hosts[1] : hosts[0];
+        await em.query(
+          `INSERT INTO pk_host_results (battle_id, user_id, opponent_id, result, points, opponent_points, reward_coins, reward_xp, ended_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())`,
+          [battleId, r.userId, opponent, r.result, scores[r.userId], scores[opponent], r.coins, r.xp],
+        );
+        rewards.push({ ...r, level });
+      }
+      await em.query(
+        `INSERT INTO pk_contributions (battle_id, user_id, host_id, coins, gifts)
+         SELECT battle_id, sender_id, recipient_id, sum(coins), count(*) FROM pk_battle_gifts WHERE battle_id = $1
+         GROUP BY battle_id, sender_id, recipient_id`,
+        [battleId],
+      );
+      await em.query(
+        `UPDATE pk_battles SET status = 'ended', score_a = $2, score_b = $3, winner_id = $4, end_reason = $5, ended_at = now()
+         WHERE id = $1`,
+        [battleId, scores[hosts[0]], scores[hosts[1]], winner, endReason],
+      );
+      await em.query('DELETE FROM pk_active_hosts WHERE battle_id = $1', [battleId]);
+      return { battleId, winner, scores, rewards, mvp: await this.mvp(em, battleId), endReason };
+    });
+  }
+
+  private async storedResult(
+    em: EntityManager,
+    battleId: string,
+    scores: Record<string, number>,
+    b: any,
+  ): Promise<FinishResult> {
+    const rows = await em.query(
+      `SELECT r.user_id, r.result, r.reward_coins, r.reward_xp, u.level FROM pk_host_results r JOIN users u ON u.id = r.user_id
+       WHERE r.battle_id = $1 ORDER BY r.user_id = $2 DESC`,
+      [battleId, b.host_a],
+    );
+    return {
+      battleId,
+      winner: b.winner_id,
+      scores,
+      rewards: rows.map((r: any) => ({
+        userId: r.user_id,
+        result: r.result,
+        coins: r.reward_coins,
+        xp: r.reward_xp,
+        level: r.level,
+      })),
+      mvp: await this.mvp(em, battleId),
+      endReason: b.end_reason,
+    };
+  }
+
+  private async mvp(em: EntityManager, battleId: string): Promise<FinishResult['mvp']> {
+    const [m] = await em.query(
+      `SELECT g.sender_id, u.username, sum(g.coins)::bigint AS coins FROM pk_battle_gifts g JOIN users u ON u.id = g.sender_id
+       WHERE g.battle_id = $1 GROUP BY g.sender_id, u.username ORDER BY sum(g.coins) DESC, min(g.id) LIMIT 1`,
+      [battleId],
+    );
+    return m ? { userId: m.sender_id, username: m.username, coins: Number(m.coins) } : null;
+  }
+
+  /**
+   * A battle whose room went away before its end (shutdown or crash): scores are kept from
+   * the committed gifts, no rewards, hosts freed.
+   */
+  async interruptBattle(battleId: string): Promise<void> {
+    await inTransaction(this.ds, async (em) => {
+      const scores = await this.scores(battleId, em);
+      await em.query(
+        `UPDATE pk_battles b SET status = 'interrupted', end_reason = 'interrupted', ended_at = now(),
+           score_a = COALESCE(($2::jsonb ->> b.host_a::text)::bigint, 0), score_b = COALESCE(($2::jsonb ->> b.host_b::text)::bigint, 0)
+         WHERE id = $1 AND status IN ('pending', 'countdown', 'live')`,
+        [battleId, JSON.stringify(scores)],
+      );
+      await em.query('DELETE FROM pk_active_hosts WHERE battle_id = $1', [battleId]);
+    });
+  }
+
+  /** Battles left holding by a process that is gone: closed as interrupted. */
+  async recoverOrphans(roomAlive: (roomId: string) => Promise<boolean>): Promise<number> {
+    const rows = await this.ds.query(`SELECT id, room_id FROM pk_battles WHERE status = ANY($1)`, [HOLDING_STATUSES]);
+    let closed = 0;
+    for (const r of rows) {
+      if (r.room_id && (await roomAlive(r.room_id))) continue;
+      await this.interruptBattle(r.id);
+      closed++;
+    }
+    return closed;
+  }
+
+  // --- reads ----------------------------------------------------------------------
+
+  async activeList(page: number, limit: number): Promise<{ items: BattleRow[]; total: number }> {
+    const rows = await this.ds.query(
+      `${BATTLE_SELECT} WHERE b.status IN ('countdown', 'live') ORDER BY b.started_at DESC NULLS FIRST, b.created_at DESC LIMIT $1 OFFSET $2`,
+      [limit, (page - 1) * limit],
+    );
+    const [{ n }] = await this.ds.query(
+      `SELECT count(*)::int AS n FROM pk_battles WHERE status IN ('countdown', 'live')`,
+    );
+    return { items: rows.map(toBattle), total: n };
+  }
+
+  async userHistory(userId: string, page: number, limit: number) {
+    const rows = await this.ds.query(
+      `${BATTLE_SELECT} WHERE b.host_a = $1 OR b.host_b = $1 ORDER BY b.created_at DESC LIMIT $2 OFFSET $3`,
+      [userId, limit, (page - 1) * limit],
+    );
+    const [s] = await this.ds.query(
+      `SELECT count(*)::int AS battles,
+              count(*) FILTER (WHERE result = 'win')::int AS wins,
+              count(*) FILTER (WHERE result = 'loss')::int AS losses,
+              count(*) FILTER (WHERE result = 'draw')::int AS draws,
+              COALESCE(sum(points), 0)::bigint AS points
+       FROM pk_host_results WHERE user_id = $1`,
+      [userId],
+    );
+    return {
+      battles: rows.map(toBattle),
+      stats: {
+        battles: s.battles,
+        wins: s.wins,
+        losses: s.losses,
+        draws: s.draws,
+        points: Number(s.points),
+        winRate: winRate(s.wins, s.battles),
+      },
+    };
+  }
+
+  /** Hosts ranked by battle points in the period (UTC), with wins, and the caller's own rank. */
+  async rankings(period: LeaderboardPeriod, callerId: string, limit: number, now = new Date()) {
+    const since = periodStart(period, now);
+    const ranked = `
+      WITH totals AS (
+        SELECT r.user_id, sum(r.points)::bigint AS points, count(*) FILTER (WHERE r.result = 'win')::int AS wins,
+               count(*)::int AS battles
+        FROM pk_host_results r WHERE r.ended_at >= $1 GROUP BY r.user_id
+      ), ranked AS (
+        SELECT t.*, RANK() OVER (ORDER BY t.points DESC, t.wins DESC) AS rank FROM totals t
+      )
+      SELECT ranked.*, u.username, u.level FROM ranked JOIN users u ON u.id = ranked.user_id`;
+    const rows = await this.ds.query(`${ranked} ORDER BY rank, user_id LIMIT $2`, [since, limit]);
+    const mine = await this.ds.query(`${ranked} WHERE ranked.user_id = $2`, [since, callerId]);
+    const entry = (r: any) => ({
+      rank: Number(r.rank),
+      userId: r.user_id,
+      username: r.username,
+      level: r.level,
+      points: Number(r.points),
+      wins: r.wins,
+      battles: r.battles,
+    });
+    return { period, since: since.toISOString(), rankings: rows.map(entry), me: mine[0] ? entry(mine[0]) : null };
+  }
+
+  /** Money sums of one battle (or all): what the integrity checks compare. */
+  async integrity(battleId?: string) {
+    const where = battleId ? 'WHERE battle_id = $1' : '';
+    const args = battleId ? [battleId] : [];
+    const [g] = await this.ds.query(
+      `SELECT COALESCE(sum(coins), 0)::bigint AS coins, COALESCE(sum(host_coins), 0)::bigint AS host,
+              COALESCE(sum(platform_coins), 0)::bigint AS platform, count(*)::int AS gifts FROM pk_battle_gifts ${where}`,
+      args,
+    );
+    const ref = battleId ? 'AND reference = $1' : '';
+    const refArgs = battleId ? [`pk:${battleId}`] : [];
+    const [l] = await this.ds.query(
+      `SELECT COALESCE(-sum(amount) FILTER (WHERE reason = 'pk_gift'), 0)::bigint AS debited,
+              COALESCE(sum(amount) FILTER (WHERE reason = 'pk_gift_earning'), 0)::bigint AS earned,
+              count(*) FILTER (WHERE reason = 'pk_gift')::int AS debits
+       FROM ledger_entries WHERE reason IN ('pk_gift', 'pk_gift_earning') ${ref}`,
+      refArgs,
+    );
+    return {
+      gifts: g.gifts,
+      giftCoins: Number(g.coins),
+      hostCoins: Number(g.host),
+      platformCoins: Number(g.platform),
+      ledgerDebited: Number(l.debited),
+      ledgerEarned: Number(l.earned),
+      ledgerDebits: l.debits,
+    };
+  }
+}
+
+let cached: { ds: DataSource; store: PkStore } | undefined;
+/** The process's PkStore, built on the shared data source and wallet. */
+export function pkStore(): PkStore {
+  const c = ctx();
+  if (cached?.ds !== c.ds) cached = { ds: c.ds, store: new PkStore(c.ds, c.wallet) };
+  return cached.store;
+}
