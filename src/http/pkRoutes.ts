@@ -18,6 +18,17 @@ const NewGift = z.object({
   animationKey: z.string().min(1).max(60),
 });
 
+/** GET /api/admin/pk-battles/integrity?battleId= — the money sums reconciliation compares (operators). */
+export function pkAdminRoutes(c: AppContext): Router {
+  const r = Router();
+  r.use(requireOperator(c));
+  r.get('/integrity', async (req, res) => {
+    const { battleId } = parse(z.object({ battleId: z.string().uuid().optional() }), req.query);
+    ok(res, await pkStore().integrity(battleId));
+  });
+  return r;
+}
+
 /** GET /api/gifts (anyone signed in), POST /api/gifts (operators). */
 export function giftRoutes(c: AppContext): Router {
   const r = Router();

@@ -1,5 +1,5 @@
 import type { Feature } from '../features';
-import { giftRoutes, pkRoutes } from '../http/pkRoutes';
+import { giftRoutes, pkAdminRoutes, pkRoutes } from '../http/pkRoutes';
 import { PkBattleRoom } from '../rooms/PkBattleRoom';
 import { roomExists } from '../rooms/roomCall';
 import { pkStore } from '../stores/pkStore';
@@ -11,6 +11,7 @@ export const pkFeature: Feature = {
   routes: (c) => [
     { path: '/gifts', router: giftRoutes(c) },
     { path: '/pk-battles', router: pkRoutes(c) },
+    { path: '/admin/pk-battles', router: pkAdminRoutes(c) },
   ],
   start: async () => {
     await pkStore().seedGifts();

@@ -5,15 +5,21 @@
  * Created by POST /api/pk-battles; HTTP accept/decline/cancel/gift reach it via callRoom.
  */
 import { type Client, type Delayed, Room } from '@colyseus/core';
-import { ArraySchema } from '@colyseus/schema';
 import { z } from 'zod';
 import type { AuthUser } from '../auth/tokens';
 import { ctx } from '../context';
 import { GiftBody, type GiftEvent, type GiftEventItem, PkEvents, PkMessages } from '../domain/pk/protocol';
 import { type BattleStatus, type Contribution, topContributors } from '../domain/pk/rules';
-import { badRequest, forbidden, invalidState, notFound } from '../errors';
+import { AppError, ErrorCode, badRequest, forbidden, invalidState, notFound } from '../errors';
 import { PkGifter, type PkHost, PkBattleState } from '../state/PkBattleState';
-import { type BattleRow, type FinishResult, type GiftRecord, type GiftRow, pkStore } from '../stores/pkStore';
+import {
+  type BattleRow,
+  type FinishResult,
+  type GiftInput,
+  type GiftRecord,
+  type GiftRow,
+  pkStore,
+} from '../stores/pkStore';
 import { parse } from '../validation';
 import { exposed } from './roomCall';
 import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
@@ -21,6 +27,18 @@ import { type ActiveFilterData, applyHostFilter, removeHostFilter, type StreamHo
 
 /** How often gift events are flushed to viewers (one message per tick, not per gift). */
 const GIFT_FLUSH_MS = 50;
+const PATCH_MS = 100;
+/** Gifts arriving within this window are committed in one transaction. */
+const GIFT_BATCH_MS = 10;
+const GIFT_BATCH_MAX = 500;
+
+interface QueuedGift {
+  sender: AuthUser;
+  gift: GiftRow;
+  input: GiftInput;
+  resolve: (r: GiftRecord) => void;
+  reject: (e: unknown) => void;
+}
 
 export interface GiftAck {
   battleId: string;
@@ -43,7 +61,8 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
   private hosts!: readonly [string, string];
   private gifts = new Map<string, GiftRow>();
   private contributions = new Map<string, Map<string, Contribution>>();
-  private inflight = new Set<Promise<unknown>>();
+  private giftQueue: QueuedGift[] = [];
+  private commitLoop?: Promise<void>;
   private pendingEvents: GiftEventItem[] = [];
   private forfeitTimers = new Map<string, Delayed>();
   private droppedHosts = new Set<string>();
@@ -83,6 +102,8 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
       client.send(PkMessages.mediaReady, { battleId: this.battle.id, ...this.mediaSetup(user.id) });
     });
     this.clock.setInterval(() => this.flushGiftEvents(), GIFT_FLUSH_MS);
+    // Scores travel in the gift events every 50 ms; the state (top gifters, viewer count) can patch less often.
+    this.setPatchRate(PATCH_MS);
   }
 
   override onJoin(client: Client): void {
@@ -136,7 +157,7 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
     const status = this.state.status as BattleStatus;
     if (status === 'pending' || status === 'countdown' || status === 'live') {
       // Shutdown or a dead room: keep what was committed, pay no rewards, free the hosts.
-      await Promise.allSettled([...this.inflight]);
+      await this.drainGifts();
       await pkStore().interruptBattle(this.battle.id);
       ctx().logger.warn({ battleId: this.battle.id, status }, 'pk battle interrupted');
     }
@@ -226,24 +247,24 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
     if (this.hosts.includes(sender.id)) throw forbidden('Hosts cannot send gifts in their own battle');
     const gift = this.gifts.get(m.giftId);
     if (!gift) throw notFound(`Gift ${m.giftId}`);
-    const pending = pkStore().recordGift({
-      battleId: this.battle.id,
-      senderId: sender.id,
-      recipientId: m.to,
-      gift,
-      count: m.count,
-      requestId: m.requestId,
-      hostShare: ctx().config.PK_HOST_SHARE,
+    const rec = await new Promise<GiftRecord>((resolve, reject) => {
+      this.giftQueue.push({
+        sender,
+        gift,
+        resolve,
+        reject,
+        input: {
+          battleId: this.battle.id,
+          senderId: sender.id,
+          recipientId: m.to,
+          gift,
+          count: m.count,
+          requestId: m.requestId,
+          hostShare: ctx().config.PK_HOST_SHARE,
+        },
+      });
+      this.commitGifts();
     });
-    this.inflight.add(pending);
-    let rec: GiftRecord;
-    try {
-      rec = await pending;
-    } finally {
-      this.inflight.delete(pending);
-    }
-    // Committed: now it scores. A replay was already applied by its first attempt.
-    if (!rec.replayed) this.applyGift(rec, sender, gift);
     return {
       battleId: this.battle.id,
       requestId: rec.requestId,
@@ -254,6 +275,47 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
       balance: rec.balance,
       replayed: rec.replayed,
     };
+  }
+
+  /**
+   * Group commit: gifts that arrive within GIFT_BATCH_MS share one transaction, one batch
+   * at a time (so a sender's gifts keep their order). Each gift scores only once its
+   * batch has committed; a replay was already applied by its first attempt.
+   */
+  private commitGifts(): void {
+    this.commitLoop ??= (async () => {
+      await new Promise((r) => setTimeout(r, GIFT_BATCH_MS)); // a micro-batching window, not a room timer
+      while (this.giftQueue.length) {
+        const batch = this.giftQueue.splice(0, GIFT_BATCH_MAX);
+        try {
+          const results = await pkStore().recordGifts(
+            this.battle.id,
+            batch.map((b) => b.input),
+          );
+          results.forEach((r, k) => {
+            const item = batch[k]!;
+            if (r instanceof AppError) return item.reject(r);
+            if (!r.replayed) this.applyGift(r, item.sender, item.gift);
+            item.resolve(r);
+          });
+        } catch (err) {
+          ctx().logger.error({ err, battleId: this.battle.id, gifts: batch.length }, 'gift batch failed');
+          for (const item of batch)
+            item.reject(
+              new AppError(
+                ErrorCode.UNAVAILABLE,
+                'Gift could not be recorded, nothing was charged; retry with the same requestId',
+              ),
+            );
+        }
+      }
+      this.commitLoop = undefined;
+    })();
+  }
+
+  /** Waits until every accepted gift is committed and scored. */
+  private async drainGifts(): Promise<void> {
+    while (this.commitLoop) await this.commitLoop;
   }
 
   private applyGift(rec: GiftRecord, sender: AuthUser, gift: GiftRow): void {
@@ -275,13 +337,13 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
 
   private updateTopGifters(host: PkHost, side: Map<string, Contribution>): void {
     const top = topContributors(side.values(), 3);
-    const same =
-      top.length === host.topGifters.length &&
-      top.every((t, i) => host.topGifters[i]!.userId === t.userId && host.topGifters[i]!.coins === t.coins);
-    if (same) return;
-    host.topGifters = new ArraySchema(
-      ...top.map((t) => new PkGifter().assign({ userId: t.userId, name: t.name, coins: t.coins })),
-    );
+    // Update in place: a patch then carries only the fields that moved.
+    top.forEach((t, i) => {
+      const cur = host.topGifters[i];
+      if (!cur) host.topGifters.push(new PkGifter().assign({ userId: t.userId, name: t.name, coins: t.coins }));
+      else if (cur.userId !== t.userId || cur.coins !== t.coins)
+        cur.assign({ userId: t.userId, name: t.name, coins: t.coins });
+    });
   }
 
   /** One `pk-battle:gift` per tick: the newest gift on top, all of the tick's gifts in `gifts`. */
@@ -300,7 +362,7 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
     this.ending ??= (async () => {
       if (this.state.status !== 'live' && this.state.status !== 'countdown') return undefined;
       this.setStatus('ended', 'result');
-      await Promise.allSettled([...this.inflight]);
+      await this.drainGifts();
       for (const t of this.forfeitTimers.values()) t.clear();
       let result: FinishResult | undefined;
       for (let attempt = 1; !result; attempt++) {

@@ -221,83 +221,121 @@ export class PkStore {
   // --- gifts ----------------------------------------------------------------------
 
   /**
-   * One transaction: the sender pays, the gift row is written, the receiving host is
-   * credited its share. The same (battle, sender, requestId) returns the first result.
+   * Group commit of gifts (one transaction per room tick): for each gift the sender pays,
+   * the gift row is written and the receiving host is credited its share — all of it or,
+   * for a gift that fails (short balance), none of it. A (battle, sender, requestId) seen
+   * before, in the database or earlier in the batch, returns the first result.
    */
-  recordGift(input: GiftInput): Promise<GiftRecord> {
-    const coins = input.gift.coins * input.count;
-    const { hostCoins, platformCoins } = splitGift(coins, input.hostShare);
+  recordGifts(battleId: string, inputs: GiftInput[]): Promise<Array<GiftRecord | AppError>> {
     return inTransaction(this.ds, async (em) => {
-      const prior = await em.query(
-        `SELECT gift_id, count, coins, host_coins, platform_coins, recipient_id FROM pk_battle_gifts
-         WHERE battle_id = $1 AND sender_id = $2 AND request_id = $3`,
-        [input.battleId, input.senderId, input.requestId],
-      );
-      if (prior[0]) {
-        const p = prior[0];
-        return {
-          giftId: p.gift_id,
-          senderId: input.senderId,
-          recipientId: p.recipient_id,
-          count: p.count,
-          coins: p.coins,
-          hostCoins: p.host_coins,
-          platformCoins: p.platform_coins,
-          requestId: input.requestId,
-          balance: await this.wallet.balance(input.senderId, em),
-          replayed: true,
-        };
-      }
-      const debit = await this.wallet.debit(
-        {
-          userId: input.senderId,
-          amount: coins,
-          reason: 'pk_gift',
-          reference: `pk:${input.battleId}`,
-          idempotencyKey: `pk-gift:${input.battleId}:${input.requestId}`,
-        },
-        em,
-      );
-      await em.query(
-        `INSERT INTO pk_battle_gifts (battle_id, sender_id, recipient_id, gift_id, count, coins, host_coins, platform_coins, request_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [
-          input.battleId,
-          input.senderId,
-          input.recipientId,
-          input.gift.id,
-          input.count,
-          coins,
-          hostCoins,
-          platformCoins,
-          input.requestId,
-        ],
-      );
-      // The host's row is the hot one (every gift to that side): credit it last to hold its lock briefly.
-      if (hostCoins > 0) {
-        await this.wallet.credit(
-          {
-            userId: input.recipientId,
-            amount: hostCoins,
-            reason: 'pk_gift_earning',
-            reference: `pk:${input.battleId}`,
-            idempotencyKey: `pk-earn:${input.battleId}:${input.senderId}:${input.requestId}`,
-          },
-          em,
+      const out: Array<GiftRecord | AppError> = new Array(inputs.length);
+      const prior = new Map<string, GiftRecord>();
+      if (inputs.length) {
+        const rows = await em.query(
+          `SELECT g.sender_id, g.request_id, g.gift_id, g.count, g.coins, g.host_coins, g.platform_coins, g.recipient_id, u.coins AS balance
+           FROM pk_battle_gifts g JOIN users u ON u.id = g.sender_id
+           JOIN unnest($2::uuid[], $3::text[]) AS k(sender_id, request_id) ON k.sender_id = g.sender_id AND k.request_id = g.request_id
+           WHERE g.battle_id = $1`,
+          [battleId, inputs.map((i) => i.senderId), inputs.map((i) => i.requestId)],
         );
+        for (const p of rows) {
+          prior.set(`${p.sender_id}:${p.request_id}`, {
+            giftId: p.gift_id,
+            senderId: p.sender_id,
+            recipientId: p.recipient_id,
+            count: p.count,
+            coins: p.coins,
+            hostCoins: p.host_coins,
+            platformCoins: p.platform_coins,
+            requestId: p.request_id,
+            balance: Number(p.balance),
+            replayed: true,
+          });
+        }
       }
-      return {
-        giftId: input.gift.id,
-        senderId: input.senderId,
-        recipientId: input.recipientId,
-        count: input.count,
-        coins,
-        hostCoins,
-        platformCoins,
-        requestId: input.requestId,
-        balance: debit.balance,
-        replayed: false,
-      };
+      const fresh: Array<{ i: number; input: GiftInput; coins: number; hostCoins: number; platformCoins: number }> = [];
+      const firstInBatch = new Map<string, number>();
+      for (const [i, input] of inputs.entries()) {
+        const key = `${input.senderId}:${input.requestId}`;
+        if (prior.has(key) || firstInBatch.has(key)) continue; // resolved below
+        firstInBatch.set(key, i);
+        const coins = input.gift.coins * input.count;
+        fresh.push({ i, input, coins, ...splitGift(coins, input.hostShare) });
+      }
+      const debits = await this.wallet.applyBatch(
+        em,
+        fresh.map((f) => ({
+          sign: -1 as const,
+          userId: f.input.senderId,
+          amount: f.coins,
+          reason: 'pk_gift',
+          reference: `pk:${battleId}`,
+          idempotencyKey: `pk-gift:${battleId}:${f.input.requestId}`,
+        })),
+      );
+      const paid = fresh.filter((f, k) => {
+        const d = debits[k]!;
+        if (!d.ok) out[f.i] = d.error;
+        else
+          out[f.i] = {
+            giftId: f.input.gift.id,
+            senderId: f.input.senderId,
+            recipientId: f.input.recipientId,
+            count: f.input.count,
+            coins: f.coins,
+            hostCoins: f.hostCoins,
+            platformCoins: f.platformCoins,
+            requestId: f.input.requestId,
+            balance: d.balance,
+            replayed: false,
+          };
+        return d.ok;
+      });
+      if (paid.length) {
+        const params: unknown[] = [battleId];
+        const values = paid.map((f) => {
+          params.push(
+            f.input.senderId,
+            f.input.recipientId,
+            f.input.gift.id,
+            f.input.count,
+            f.coins,
+            f.hostCoins,
+            f.platformCoins,
+            f.input.requestId,
+          );
+          const n = params.length;
+          return `($1, ${Array.from({ length: 8 }, (_, k) => `$${n - 7 + k}`).join(', ')})`;
+        });
+        await em.query(
+          `INSERT INTO pk_battle_gifts (battle_id, sender_id, recipient_id, gift_id, count, coins, host_coins, platform_coins, request_id)
+           VALUES ${values.join(', ')}`,
+          params,
+        );
+        // Hosts last: their rows are the hot ones, so their locks are held for the shortest time.
+        const credits = await this.wallet.applyBatch(
+          em,
+          paid
+            .filter((f) => f.hostCoins > 0)
+            .map((f) => ({
+              sign: 1 as const,
+              userId: f.input.recipientId,
+              amount: f.hostCoins,
+              reason: 'pk_gift_earning',
+              reference: `pk:${battleId}`,
+              idempotencyKey: `pk-earn:${battleId}:${f.input.senderId}:${f.input.requestId}`,
+            })),
+        );
+        const failed = credits.find((c) => !c.ok);
+        if (failed && !failed.ok) throw failed.error; // a host row vanished: undo the whole batch
+      }
+      for (const [i, input] of inputs.entries()) {
+        if (out[i]) continue;
+        const key = `${input.senderId}:${input.requestId}`;
+        const first = prior.get(key) ?? (out[firstInBatch.get(key)!] as GiftRecord | AppError);
+        out[i] = first instanceof AppError ? first : { ...first, replayed: true };
+      }
+      return out;
     });
   }
 

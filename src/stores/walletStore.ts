@@ -39,6 +39,12 @@ export interface TransferResult {
   replayed: boolean;
 }
 
+/** One movement of a batch: `sign` -1 debits, +1 credits. */
+export interface BatchMovement extends Movement {
+  sign: 1 | -1;
+}
+export type BatchOutcome = { ok: true; balance: number; entry: number } | { ok: false; error: AppError };
+
 export interface LedgerRow {
   id: string;
   amount: number;
@@ -130,6 +136,70 @@ export class WalletStore {
       const credit = await move(tx, { ...base, userId: t.to }, 1);
       return { debit, credit, replayed: debit.replayed && credit.replayed };
     });
+  }
+
+  /**
+   * Many movements inside the caller's transaction, in few statements (group commit for
+   * hot paths like gift storms): each debit is one conditional UPDATE, in order, and may
+   * fail alone (INSUFFICIENT_COINS); credits are summed into one UPDATE per user after the
+   * debits; every ledger row goes in one INSERT. Callers drop replays first: a reused key
+   * fails the INSERT, which aborts the transaction (and inTransaction retries it).
+   */
+  async applyBatch(em: EntityManager, ops: BatchMovement[]): Promise<BatchOutcome[]> {
+    for (const m of ops) check(m);
+    const out: BatchOutcome[] = new Array(ops.length);
+    const rows: Array<{ m: BatchMovement; balance: number; i: number }> = [];
+    for (const [i, m] of ops.entries()) {
+      if (m.sign > 0) continue;
+      const [found] = (await em.query(
+        'UPDATE users SET coins = coins - $1, updated_at = now() WHERE id = $2 AND coins >= $1 RETURNING coins',
+        [m.amount, m.userId],
+      )) as [Array<{ coins: string }>, number];
+      if (found.length === 0) {
+        out[i] = {
+          ok: false,
+          error: new AppError(ErrorCode.INSUFFICIENT_COINS, `Insufficient coins: ${m.amount} needed`),
+        };
+      } else rows.push({ m, balance: Number(found[0]!.coins), i });
+    }
+    const credits = new Map<string, Array<{ m: BatchMovement; i: number }>>();
+    for (const [i, m] of ops.entries()) {
+      if (m.sign < 0) continue;
+      if (!credits.has(m.userId)) credits.set(m.userId, []);
+      credits.get(m.userId)!.push({ m, i });
+    }
+    for (const [userId, list] of credits) {
+      const sum = list.reduce((a, x) => a + x.m.amount, 0);
+      const [found] = (await em.query(
+        'UPDATE users SET coins = coins + $1, updated_at = now() WHERE id = $2 RETURNING coins',
+        [sum, userId],
+      )) as [Array<{ coins: string }>, number];
+      if (found.length === 0) {
+        for (const x of list) out[x.i] = { ok: false, error: notFound('User') };
+        continue;
+      }
+      let running = Number(found[0]!.coins) - sum;
+      for (const x of list) {
+        running += x.m.amount;
+        rows.push({ m: x.m, balance: running, i: x.i });
+      }
+    }
+    if (rows.length) {
+      const params: unknown[] = [];
+      const values = rows.map(({ m, balance }) => {
+        params.push(m.userId, m.sign * m.amount, balance, m.reason, m.reference ?? null, m.idempotencyKey);
+        const n = params.length;
+        return `($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
+      });
+      const inserted: Array<{ id: string }> = await em.query(
+        `INSERT INTO ledger_entries (user_id, amount, balance_after, reason, reference, idempotency_key) VALUES ${values.join(', ')} RETURNING id`,
+        params,
+      );
+      rows.forEach((r, k) => {
+        out[r.i] = { ok: true, balance: r.balance, entry: Number(inserted[k]!.id) };
+      });
+    }
+    return out;
   }
 
   async balance(userId: string, em?: EntityManager): Promise<number> {

@@ -1,0 +1,234 @@
+/**
+ * pk-gift-storm: viewers send gifts into live PK battles at a set rate for a set time.
+ * Latency = from a gift's send to its score reaching EVERY viewer of the battle (the
+ * `pk-battle:gift` event that lists it). Afterwards the money sums are checked against
+ * the database: acked gifts = gift rows = ledger debits = scores = host share + platform share.
+ *
+ *   npm run loadtest -- pk-gift-storm --battles=1 --viewers=1000 --rate=200 --duration=60
+ *   npm run loadtest -- pk-gift-storm --battles=100 --viewers=20 --rate=1000 --duration=30 --baseline
+ */
+import type { Room } from '@colyseus/sdk';
+import {
+  type Bot,
+  creditBots,
+  defineScenario,
+  ErrorCounter,
+  Histogram,
+  http,
+  leaveAll,
+  paced,
+  pool,
+  registerBots,
+  sdkFor,
+  sleep,
+} from '../lib/harness';
+
+interface Tracked {
+  sentAt: number;
+  battle: number;
+  remaining: number;
+  worst: number;
+}
+
+export default defineScenario({
+  name: 'pk-gift-storm',
+  description: 'gifts into live battles; send→score-on-every-viewer latency, CPU per gift vs baseline, integrity sums',
+  defaults: { battles: 1, viewers: 1000, rate: 200, duration: 60, retryShare: 0.05, baseline: false },
+  serverEnv: (o) => ({
+    PK_COUNTDOWN_MS: '200',
+    // The battle's one "minute" covers the storm plus settling time, so it ends by itself right after.
+    PK_MINUTE_MS: String((Number(o.duration) + 8) * 1000),
+    PK_RESULT_PHASE_MS: '30000',
+    ROOM_MAX_MESSAGES_PER_SECOND: '100',
+  }),
+  async run({ server, opts, progress, baseline }) {
+    const log = (s: string) => process.stderr.write(`${s}\n`);
+    const battles = Number(opts.battles);
+    const perBattle = Number(opts.viewers);
+    const rate = Number(opts.rate);
+    const total = Math.round(rate * Number(opts.duration));
+    const errors = new ErrorCounter();
+
+    log(`registering ${battles * 2} hosts and ${battles * perBattle} viewers`);
+    const hosts = await registerBots(server, battles * 2, 'host');
+    const viewers = await registerBots(server, battles * perBattle, 'fan');
+    const giftsPerViewer = Math.ceil(total / viewers.length) + 1;
+    await creditBots(server, viewers, giftsPerViewer * 5 + 100);
+
+    // Battles: A creates, both join, B accepts.
+    const setups = await pool(battles, 8, async (i) => {
+      const a = hosts[2 * i]!;
+      const b = hosts[2 * i + 1]!;
+      const created = await http(server, 'POST', '/api/pk-battles', {
+        token: a.token,
+        body: { opponent: b.id, duration: 1 },
+      });
+      if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
+      const { battleId, roomId } = created.body.data;
+      const hostRooms = [await sdkFor(server, a).joinById(roomId), await sdkFor(server, b).joinById(roomId)];
+      return { a, b, battleId, roomId, hostRooms };
+    });
+    log(`joining viewers to ${battles} battle(s)`);
+    const viewerRooms: Room[][] = await pool(battles, 4, (i) =>
+      pool(perBattle, 32, (k) => sdkFor(server, viewers[i * perBattle + k]!).joinById(setups[i]!.roomId)),
+    );
+    const started = setups.map(
+      (s) => new Promise((resolve) => s.hostRooms[0]!.onMessage('pk-battle:started', resolve)),
+    );
+    await pool(battles, 8, async (i) => {
+      const r = await http(server, 'POST', `/api/pk-battles/${setups[i]!.battleId}/accept`, {
+        token: setups[i]!.b.token,
+      });
+      if (r.status !== 200) throw new Error(`accept: ${r.status}`);
+    });
+    await Promise.all(started);
+
+    const tracked = new Map<string, Tracked>();
+    const latency = new Histogram();
+    let delivered = 0;
+    for (const [i, rooms] of viewerRooms.entries()) {
+      for (const room of rooms) {
+        room.onMessage('pk-battle:gift', (e: { gifts: Array<{ requestId: string; from: { id: string } }> }) => {
+          const now = performance.now();
+          for (const g of e.gifts) {
+            const t = tracked.get(`${g.from.id}:${g.requestId}`);
+            if (!t || t.battle !== i) continue;
+            t.worst = Math.max(t.worst, now - t.sentAt);
+            if (--t.remaining === 0) {
+              latency.record(t.worst);
+              delivered++;
+            }
+          }
+        });
+        room.onMessage('error', (e: { code: string }) => errors.add(e.code));
+        for (const quiet of ['pk-battle:accepted', 'pk-battle:started', 'pk-battle:ended', 'pk-battle:closed'])
+          room.onMessage(quiet, () => {});
+      }
+    }
+
+    let acked = 0;
+    let replays = 0;
+    let ackedCoins = 0;
+    let sent = 0;
+    for (const rooms of viewerRooms) {
+      for (const room of rooms) {
+        room.onMessage('pk-battle:gift-accepted', (ack: { replayed: boolean; coins: number }) => {
+          if (ack.replayed) replays++;
+          else {
+            acked++;
+            ackedCoins += ack.coins;
+          }
+        });
+      }
+    }
+
+    log(`storm: ${total} gifts at ${rate}/s into ${battles} battle(s)`);
+    const stop = progress(
+      () =>
+        `sent ${sent}/${total}  acked ${acked}  on every screen ${delivered}  errors ${errors.total}  p99 ${latency.percentile(99).toFixed(1)} ms`,
+    );
+    const cpu0 = server.cpuMs();
+    const retryEvery = Number(opts.retryShare) > 0 ? Math.round(1 / Number(opts.retryShare)) : 0;
+    await paced(total, rate, (n) => {
+      const battle = n % battles;
+      const k = Math.floor(n / battles) % perBattle;
+      const room = viewerRooms[battle]![k]!;
+      const bot: Bot = viewers[battle * perBattle + k]!;
+      const requestId = `g${n}`;
+      const to = n % 3 === 0 ? setups[battle]!.b.id : setups[battle]!.a.id;
+      tracked.set(`${bot.id}:${requestId}`, { sentAt: performance.now(), battle, remaining: perBattle, worst: 0 });
+      const body = { giftId: n % 10 === 0 ? 'heart' : 'rose', to, requestId };
+      room.send('gift', body);
+      // A share of clients retry the same gift (lost ack): it must count once.
+      if (retryEvery && n % retryEvery === 0) setTimeout(() => room.send('gift', body), 20);
+      sent++;
+    });
+    await sleep(3000);
+    const serverCpuMs = server.cpuMs() - cpu0;
+
+    // The battles end by themselves shortly after the storm; take the final scores from the ended events.
+    const ended = await Promise.all(
+      setups.map(
+        (s) =>
+          new Promise<{ scores: Record<string, number> }>((resolve) =>
+            s.hostRooms[0]!.onMessage('pk-battle:ended', (e: { scores: Record<string, number> }) => resolve(e)),
+          ),
+      ),
+    );
+    stop();
+    const integrity = (
+      await http(server, 'GET', '/api/admin/pk-battles/integrity', { headers: { authorization: server.operatorAuth } })
+    ).body.data as {
+      gifts: number;
+      giftCoins: number;
+      hostCoins: number;
+      platformCoins: number;
+      ledgerDebited: number;
+      ledgerEarned: number;
+    };
+    const scoreSum = ended.reduce((sum, e) => sum + Object.values(e.scores).reduce((x, y) => x + y, 0), 0);
+
+    await leaveAll([...viewerRooms.flat(), ...setups.flatMap((s) => s.hostRooms)]);
+    const base = opts.baseline
+      ? await baseline({
+          rooms: battles,
+          clientsPerRoom: perBattle + 2,
+          ratePerSec: rate,
+          durationSec: Number(opts.duration),
+        })
+      : undefined;
+    const cpuPerGiftUs = (serverCpuMs * 1000) / Math.max(1, total);
+    const lat = latency.summary();
+    const checks = [
+      { name: 'every gift acked once (none lost)', pass: acked === total, detail: `${acked}/${total}` },
+      {
+        name: 'gift rows = acked gifts (none doubled)',
+        pass: integrity.gifts === acked,
+        detail: `${integrity.gifts} rows`,
+      },
+      {
+        name: 'ledger debits = gift coins = final scores',
+        pass:
+          integrity.ledgerDebited === integrity.giftCoins &&
+          integrity.giftCoins === scoreSum &&
+          scoreSum === ackedCoins,
+        detail: `debited ${integrity.ledgerDebited}, gifts ${integrity.giftCoins}, scores ${scoreSum}, acked ${ackedCoins}`,
+      },
+      {
+        name: 'gift coins = host earnings + platform share',
+        pass:
+          integrity.hostCoins + integrity.platformCoins === integrity.giftCoins &&
+          integrity.ledgerEarned === integrity.hostCoins,
+        detail: `${integrity.hostCoins} + ${integrity.platformCoins}`,
+      },
+      { name: 'every gift reached every viewer', pass: delivered === total, detail: `${delivered}/${total}` },
+      { name: 'no errors', pass: errors.total === 0 },
+    ];
+    if (battles === 1)
+      checks.push({ name: 'p99 send→score on every viewer ≤ 150 ms', pass: lat.p99 <= 150, detail: `${lat.p99} ms` });
+    if (base) {
+      const ratio = cpuPerGiftUs / Math.max(0.001, base.cpuPerMessageUs);
+      checks.push({
+        name: 'server CPU per gift ≤ 2× baseline per message',
+        pass: ratio <= 2,
+        detail: `${ratio.toFixed(2)}×`,
+      });
+    }
+    return {
+      clients: viewers.length + hosts.length,
+      messages: total,
+      errors,
+      latency: lat,
+      serverCpuMs,
+      baseline: base,
+      extra: {
+        cpuPerGiftUs: Math.round(cpuPerGiftUs),
+        replaysAcked: replays,
+        dbCpuMsTotal: Math.round(server.childCpuMs()),
+        integrity,
+        scoreSum,
+      },
+      checks,
+    };
+  },
+});
