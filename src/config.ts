@@ -77,6 +77,8 @@ const EnvSchema = z.object({
 
   // --- multi-host / WebRTC -------------------------------------------------
   MULTIHOST_RECONNECT_GRACE_MS: int(30_000, 0),
+  /** A solo stream's host may reconnect within this before the stream ends. */
+  STREAM_RECONNECT_GRACE_MS: int(30_000, 0),
   STUN_SERVER_URL: z.string().optional(),
   TURN_SERVER_URL: z.string().optional(),
   TURN_USERNAME: z.string().optional(),

@@ -8,6 +8,7 @@ import type { Router } from 'express';
 import type { AppContext } from './context';
 import { coreFeature } from './coreFeature';
 import { pkFeature } from './pk/pkFeature';
+import { webrtcFeature } from './rtc/webrtcFeature';
 
 export interface Feature {
   name: string;
@@ -28,4 +29,4 @@ export interface Feature {
   stop?: (c: AppContext) => Promise<void>;
 }
 
-export const features: Feature[] = [coreFeature, pkFeature];
+export const features: Feature[] = [coreFeature, webrtcFeature, pkFeature];

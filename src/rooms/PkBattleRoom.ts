@@ -21,6 +21,8 @@ import {
   pkStore,
 } from '../stores/pkStore';
 import { parse } from '../validation';
+import { SignalingRelay } from '../rtc/SignalingRelay';
+import type { Stats } from '../rtc/protocol';
 import { exposed } from './roomCall';
 import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
 import { type ActiveFilterData, applyHostFilter, removeHostFilter, type StreamHostRoom } from './streamHost';
@@ -61,6 +63,7 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
   private hosts!: readonly [string, string];
   private gifts = new Map<string, GiftRow>();
   private contributions = new Map<string, Map<string, Contribution>>();
+  private relay!: SignalingRelay;
   private giftQueue: QueuedGift[] = [];
   private commitLoop?: Promise<void>;
   private pendingEvents: GiftEventItem[] = [];
@@ -96,10 +99,17 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
     handle(this, PkMessages.gift, GiftBody, async (client, m) => {
       client.send(PkEvents.giftAccepted, await this.gift(userOf(client), m));
     });
+    this.relay = new SignalingRelay({
+      room: this,
+      canSignal: (client) => this.isHost(userOf(client).id),
+      topology: () => 'mesh',
+      peerState: this.state.peers,
+    });
+    this.relay.register();
     handle(this, PkMessages.startMedia, z.object({}).passthrough(), (client) => {
       const user = userOf(client);
       if (!this.isHost(user.id)) throw forbidden('Only the two hosts exchange media');
-      client.send(PkMessages.mediaReady, { battleId: this.battle.id, ...this.mediaSetup(user.id) });
+      client.send(PkMessages.mediaReady, { battleId: this.battle.id, ...this.relay.setupFor(user.id) });
     });
     this.clock.setInterval(() => this.flushGiftEvents(), GIFT_FLUSH_MS);
     // Scores travel in the gift events every 50 ms; the state (top gifters, viewer count) can patch less often.
@@ -135,6 +145,7 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
   }
 
   override onLeave(client: Client): void {
+    this.relay.removeClient(client);
     const user = userOf(client);
     const host = this.hostState(user.id);
     this.countViewers();
@@ -292,12 +303,15 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
             this.battle.id,
             batch.map((b) => b.input),
           );
-          results.forEach((r, k) => {
+          for (const [k, r] of results.entries()) {
             const item = batch[k]!;
-            if (r instanceof AppError) return item.reject(r);
+            if (r instanceof AppError) {
+              item.reject(r);
+              continue;
+            }
             if (!r.replayed) this.applyGift(r, item.sender, item.gift);
             item.resolve(r);
-          });
+          }
         } catch (err) {
           ctx().logger.error({ err, battleId: this.battle.id, gifts: batch.length }, 'gift batch failed');
           for (const item of batch)
@@ -426,15 +440,16 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
   rtcSetup(userId: string) {
     return exposed(() => {
       if (!this.isHost(userId)) throw forbidden('Only the two hosts exchange media');
-      return { roomId: this.roomId, battleId: this.battle.id, ...this.mediaSetup(userId) };
+      return { roomId: this.roomId, battleId: this.battle.id, ...this.relay.setupFor(userId) };
     });
   }
 
-  private mediaSetup(userId: string) {
-    const peers = this.clients
-      .filter((c) => this.isHost(userOf(c).id) && userOf(c).id !== userId)
-      .map((c) => ({ userId: userOf(c).id, username: userOf(c).username }));
-    return { iceServers: iceServers(userId), peers, topology: 'mesh' as const };
+  rpcSignal(userId: string, kind: 'offer' | 'answer' | 'ice-candidate', body: unknown) {
+    return exposed(() => this.relay.signalFromHttp(userId, kind, body));
+  }
+
+  rpcStats(userId: string, stats: Stats) {
+    return exposed(() => this.relay.statsFromHttp(userId, stats));
   }
 
   // --- reads --------------------------------------------------------------------------
@@ -514,13 +529,4 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
     this.closing = true;
     this.clock.setTimeout(() => void this.disconnect(), ms);
   }
-}
-
-/** ICE servers for a host; the shared WebRTC module owns the real configuration. */
-function iceServers(userId: string): unknown[] {
-  return iceServersProvider(userId);
-}
-let iceServersProvider: (userId: string) => unknown[] = () => [];
-export function setPkIceServersProvider(fn: (userId: string) => unknown[]): void {
-  iceServersProvider = fn;
 }

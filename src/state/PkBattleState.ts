@@ -1,5 +1,6 @@
 import { schema, t } from '@colyseus/schema';
 import { HostFilters } from './ActiveFilter';
+import { RtcPeer } from './RtcPeer';
 
 export const PkGifter = schema(
   {
@@ -42,6 +43,8 @@ export const PkBattleState = schema(
     /** Empty until the end; stays empty on a draw. */
     winnerId: t.string().default(''),
     filters: t.map(HostFilters),
+    /** The hosts' WebRTC peers with their quality tier. */
+    peers: t.map(RtcPeer),
   },
   'PkBattleState',
 );

@@ -1,0 +1,89 @@
+/** The spec's WebRTC REST API (/api/webrtc): solo streams, setup for battles and sessions, signaling, quality. */
+import { matchMaker } from '@colyseus/core';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../context';
+import { HOLDING_STATUSES } from '../domain/pk/rules';
+import { invalidState, notFound } from '../errors';
+import { callRoom } from '../rooms/roomCall';
+import { iceServersFor } from '../rtc/iceServers';
+import { StatsBody } from '../rtc/protocol';
+import { assessHealth, classify, RESOLUTION } from '../rtc/quality';
+import { liveStreamStore } from '../stores/liveStreamStore';
+import { pkStore } from '../stores/pkStore';
+import { isUuid, parse } from '../validation';
+import { me, ok } from './middleware';
+
+const RoomSignal = z.object({ roomId: z.string().min(1).max(64) }).passthrough();
+
+/** Where the multi-host feature resolves a session id to its room (set by that feature). */
+export const sessionRoomResolvers: { multihost?: (sessionId: string) => Promise<string | null> } = {};
+
+export function webrtcRoutes(c: AppContext): Router {
+  const r = Router();
+
+  r.post('/stream/start', async (req, res) => {
+    const user = me(req);
+    const { title } = parse(z.object({ title: z.string().trim().min(1).max(120).default('Live') }), req.body);
+    const room = await matchMaker.createRoom('live_stream', { hostId: user.id, hostName: user.username, title });
+    ok(res, { streamId: room.roomId, roomId: room.roomId, title, iceServers: iceServersFor(user.id, c.config) }, 201);
+  });
+
+  r.get('/stream/:id/join', async (req, res) => {
+    const stream = await liveStreamStore().get(String(req.params.id));
+    if (!stream) throw notFound('Stream');
+    if (stream.status !== 'live') throw invalidState(`Stream is ${stream.status}`);
+    const user = me(req);
+    ok(res, {
+      streamId: stream.id,
+      roomId: stream.id,
+      title: stream.title,
+      host: { id: stream.hostId, username: stream.hostName },
+      iceServers: iceServersFor(user.id, c.config),
+    });
+  });
+
+  r.post('/stream/:id/end', async (req, res) => {
+    ok(res, await callRoom(String(req.params.id), 'rpcEnd', [me(req).id], 'Stream'));
+  });
+
+  r.get('/battle/:id/setup', async (req, res) => {
+    const id = String(req.params.id);
+    const battle = isUuid(id) ? await pkStore().getBattle(id) : null;
+    if (!battle) throw notFound('Battle');
+    if (!battle.roomId || !HOLDING_STATUSES.includes(battle.status)) throw invalidState(`Battle is ${battle.status}`);
+    ok(res, await callRoom(battle.roomId, 'rtcSetup', [me(req).id], 'Battle'));
+  });
+
+  r.get('/multihost/:id/setup', async (req, res) => {
+    const roomId = await sessionRoomResolvers.multihost?.(String(req.params.id));
+    if (!roomId) throw notFound('Session');
+    ok(res, await callRoom(roomId, 'rtcSetup', [me(req).id], 'Session'));
+  });
+
+  for (const kind of ['offer', 'answer', 'ice-candidate'] as const) {
+    r.post(`/${kind}`, async (req, res) => {
+      const { roomId, ...body } = parse(RoomSignal, req.body);
+      ok(res, await callRoom(roomId, 'rpcSignal', [me(req).id, kind, body], 'Room'));
+    });
+  }
+
+  r.post('/quality/adapt', async (req, res) => {
+    const { stats } = parse(z.object({ stats: StatsBody }), req.body);
+    const tier = classify(stats);
+    ok(res, { tier, resolution: RESOLUTION[tier].label, maxBitrateKbps: RESOLUTION[tier].maxBitrateKbps });
+  });
+
+  r.post('/connection/monitor', async (req, res) => {
+    const { roomId, stats } = parse(
+      z.object({ roomId: z.string().min(1).max(64).optional(), stats: StatsBody }),
+      req.body,
+    );
+    const report = assessHealth(stats);
+    // In a room, the report also counts as that peer's stats there (tier with hysteresis, warnings to peers).
+    const room = roomId ? await callRoom(roomId, 'rpcStats', [me(req).id, stats], 'Room') : null;
+    ok(res, { ...report, room });
+  });
+
+  return r;
+}

@@ -1,0 +1,137 @@
+/**
+ * `live_stream`: a solo stream — one host, any number of viewers. Its room id is the
+ * stream id. Everyone in the room may signal (the host usually offers to each viewer).
+ * Created by POST /api/webrtc/stream/start; ends when the host ends it or leaves and does
+ * not return within STREAM_RECONNECT_GRACE_MS.
+ */
+import { type Client, type Delayed, Room } from '@colyseus/core';
+import { z } from 'zod';
+import { ctx } from '../context';
+import { forbidden, invalidState } from '../errors';
+import { SignalingRelay } from '../rtc/SignalingRelay';
+import { LiveStreamState } from '../state/LiveStreamState';
+import { liveStreamStore } from '../stores/liveStreamStore';
+import { exposed } from './roomCall';
+import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
+import { type ActiveFilterData, applyHostFilter, removeHostFilter, type StreamHostRoom } from './streamHost';
+
+export const LiveStreamEvents = {
+  ended: 'live-stream:ended',
+  end: 'live-stream:end',
+} as const;
+
+export class LiveStreamRoom extends Room<{ state: LiveStreamState }> implements StreamHostRoom {
+  static override onAuth = authenticate;
+  override state = new LiveStreamState();
+  override autoDispose = false;
+  private relay!: SignalingRelay;
+  private hostId!: string;
+  private hostGone?: Delayed;
+  private ended = false;
+
+  override async onCreate(options: { hostId: string; hostName: string; title: string }): Promise<void> {
+    applyRoomDefaults(this);
+    this.hostId = options.hostId;
+    await liveStreamStore().create(this.roomId, options.hostId, options.title);
+    this.state.assign({ streamId: this.roomId, title: options.title, startedAt: Date.now() });
+    this.state.host.assign({ id: options.hostId, username: options.hostName });
+    await this.setMetadata({ hostId: options.hostId, title: options.title });
+    this.relay = new SignalingRelay({ room: this, canSignal: () => true, peerState: this.state.peers });
+    this.relay.register();
+    handle(this, LiveStreamEvents.end, z.object({}).passthrough(), (client) => {
+      if (userOf(client).id !== this.hostId) throw forbidden('Only the host can end the stream');
+      return this.end();
+    });
+    // Nobody joined at all: do not keep an empty stream forever.
+    this.hostGone = this.clock.setTimeout(
+      () => void this.end(),
+      Math.max(ctx().config.STREAM_RECONNECT_GRACE_MS, 10_000),
+    );
+  }
+
+  override onJoin(client: Client): void {
+    if (userOf(client).id === this.hostId) {
+      this.state.host.connected = true;
+      this.hostGone?.clear();
+      this.hostGone = undefined;
+    }
+    this.countViewers();
+  }
+
+  override async onDrop(client: Client): Promise<void> {
+    if (userOf(client).id === this.hostId) this.state.host.connected = false;
+    const grace = Math.ceil(ctx().config.STREAM_RECONNECT_GRACE_MS / 1000);
+    if (!this.ended && grace > 0) await this.allowReconnection(client, grace);
+  }
+
+  override onReconnect(client: Client): void {
+    this.onJoin(client);
+  }
+
+  override onLeave(client: Client): void {
+    this.relay.removeClient(client);
+    this.countViewers();
+    const isHost = userOf(client).id === this.hostId;
+    if (!isHost || this.clients.some((c) => c !== client && userOf(c).id === this.hostId)) return;
+    this.state.host.connected = false;
+    this.hostGone ??= this.clock.setTimeout(() => void this.end(), ctx().config.STREAM_RECONNECT_GRACE_MS);
+  }
+
+  override async onDispose(): Promise<void> {
+    if (!this.ended) await liveStreamStore().end(this.roomId, this.state.peakViewers, 'interrupted');
+  }
+
+  // --- HTTP (callRoom) ---------------------------------------------------------------
+
+  rtcSetup(userId: string) {
+    return exposed(() => ({ roomId: this.roomId, streamId: this.roomId, ...this.relay.setupFor(userId) }));
+  }
+
+  rpcSignal(userId: string, kind: 'offer' | 'answer' | 'ice-candidate', body: unknown) {
+    return exposed(() => this.relay.signalFromHttp(userId, kind, body));
+  }
+
+  rpcStats(userId: string, stats: Parameters<SignalingRelay['statsFromHttp']>[1]) {
+    return exposed(() => this.relay.statsFromHttp(userId, stats));
+  }
+
+  rpcEnd(userId: string) {
+    return exposed(async () => {
+      if (userId !== this.hostId) throw forbidden('Only the host can end the stream');
+      if (this.ended) throw invalidState('Stream already ended');
+      await this.end();
+      return { streamId: this.roomId, status: 'ended' };
+    });
+  }
+
+  // --- stream host (filters) ----------------------------------------------------------
+
+  isHost(userId: string): boolean {
+    return userId === this.hostId;
+  }
+
+  applyFilter(userId: string, filter: ActiveFilterData): void {
+    if (!this.isHost(userId)) throw forbidden('Only the host can apply filters');
+    applyHostFilter(this, this.state.filters, userId, filter);
+  }
+
+  removeFilter(userId: string, filterId: string): boolean {
+    return removeHostFilter(this, this.state.filters, userId, filterId);
+  }
+
+  // ---------------------------------------------------------------------------------
+
+  private countViewers(): void {
+    this.state.viewerCount = this.clients.filter((c) => userOf(c).id !== this.hostId).length;
+    this.state.peakViewers = Math.max(this.state.peakViewers, this.state.viewerCount);
+  }
+
+  private async end(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    this.state.status = 'ended';
+    await liveStreamStore().end(this.roomId, this.state.peakViewers);
+    this.broadcast(LiveStreamEvents.ended, { streamId: this.roomId, peakViewers: this.state.peakViewers });
+    this.clock.setTimeout(() => void this.disconnect(), 500);
+  }
+}

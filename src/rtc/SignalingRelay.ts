@@ -1,0 +1,297 @@
+/**
+ * WebRTC signaling for any room: peers join, and offers, answers and ICE candidates go
+ * to exactly the one target peer in the same room, with the sender stamped by the server.
+ * Also track toggles, quality tiers (with hysteresis) and health warnings. Rooms decide
+ * who may signal (`canSignal`) and the topology; the relay never broadcasts SDP.
+ */
+import type { Client, Room } from '@colyseus/core';
+import type { MapSchema } from '@colyseus/schema';
+import type { z } from 'zod';
+import { ctx } from '../context';
+import { AppError, ErrorCode, forbidden, notFound } from '../errors';
+import { handle, userOf } from '../rooms/roomKit';
+import { formatZodError } from '../validation';
+import { RtcPeer } from '../state/RtcPeer';
+import { iceServersFor } from './iceServers';
+import {
+  AnswerBody,
+  HealthCheckBody,
+  IceCandidateBody,
+  JoinRoomBody,
+  LeaveRoomBody,
+  OfferBody,
+  RenegotiateBody,
+  RtcEvents,
+  RtcMessages,
+  type Stats,
+  StatsBody,
+  ToggleTrackBody,
+} from './protocol';
+import { initialTracker, RESOLUTION, type Tier, type TrackerState, track } from './quality';
+
+export type Topology = 'mesh' | 'sfu';
+
+export interface RelayHost {
+  room: Room;
+  /** May this client take part in signaling (e.g. only hosts)? Others get webrtc:error FORBIDDEN. */
+  canSignal(client: Client): boolean;
+  /** 'sfu' makes the relay refuse mesh offers with a clear webrtc:error (no SFU yet). Default 'mesh'. */
+  topology?(): Topology;
+  /** Optional extra payload merged into webrtc:existing-peers (e.g. layout). */
+  describe?(): Record<string, unknown>;
+  /** The room's synced peer map (userId → RtcPeer); the relay keeps it current. */
+  peerState?: MapSchema<RtcPeer>;
+}
+
+export interface PeerInfo {
+  userId: string;
+  username: string;
+  sessionId: string;
+  audio: boolean;
+  video: boolean;
+  quality: Tier | '';
+}
+
+interface Peer {
+  client: Client;
+  info: PeerInfo;
+  tracker: TrackerState;
+  lastStats?: Stats;
+  lastStatsAt: number;
+  warnedSilent: boolean;
+}
+
+/** A peer that sent stats once and then nothing for this long gets a connection warning. */
+export const SILENT_AFTER_MS = 10_000;
+const SILENCE_CHECK_MS = 2000;
+
+export class SignalingRelay {
+  private readonly peersByUser = new Map<string, Peer>();
+
+  constructor(private readonly host: RelayHost) {}
+
+  /** Declares every webrtc:* handler on host.room (call once in onCreate). */
+  register(): void {
+    const room = this.host.room;
+    const on = <S extends z.ZodType>(type: string, schema: S, fn: (client: Client, m: z.infer<S>) => void) =>
+      handle(room, type, schema, fn, { errorEvent: RtcEvents.error });
+    on(RtcMessages.joinRoom, JoinRoomBody, (client, m) => this.join(client, m));
+    on(RtcMessages.leaveRoom, LeaveRoomBody, (client) => this.removeClient(client));
+    on(RtcMessages.offer, OfferBody, (client, m) => {
+      if ((this.host.topology?.() ?? 'mesh') === 'sfu') {
+        throw new AppError(
+          ErrorCode.INVALID_STATE,
+          'This session has more than 4 hosts and uses SFU topology; peer-to-peer (mesh) offers are refused',
+        );
+      }
+      this.relay(client, m.to, RtcEvents.offer, { sdp: m.sdp });
+    });
+    on(RtcMessages.answer, AnswerBody, (client, m) => this.relay(client, m.to, RtcEvents.answer, { sdp: m.sdp }));
+    on(RtcMessages.iceCandidate, IceCandidateBody, (client, m) =>
+      this.relay(client, m.to, RtcEvents.iceCandidate, { candidate: m.candidate }),
+    );
+    on(RtcMessages.renegotiate, RenegotiateBody, (client, m) =>
+      this.relay(client, m.to, RtcEvents.renegotiationNeeded, { reason: m.reason ?? null }),
+    );
+    on(RtcMessages.toggleTrack, ToggleTrackBody, (client, m) => this.toggleTrack(client, m.kind, m.enabled));
+    on(RtcMessages.statsUpdate, StatsBody, (client, m) => this.stats(client, m));
+    on(RtcMessages.healthCheck, HealthCheckBody, (client) => {
+      client.send(RtcEvents.healthStatus, this.health(this.peerOf(client).info.userId));
+    });
+    room.clock.setInterval(() => this.checkSilence(), SILENCE_CHECK_MS);
+  }
+
+  /** Call from the room's onLeave: the peer leaves, others get webrtc:peer-left. */
+  removeClient(client: Client): void {
+    const userId = userOf(client).id;
+    const peer = this.peersByUser.get(userId);
+    if (!peer || peer.client !== client) return;
+    this.peersByUser.delete(userId);
+    this.host.peerState?.delete(userId);
+    this.host.room.broadcast(RtcEvents.peerLeft, { userId }, { except: client });
+  }
+
+  /**
+   * The REST signaling endpoints (POST /api/webrtc/offer|answer|ice-candidate) land here:
+   * the same rules as the room messages, for a user who is a joined peer of this room.
+   */
+  signalFromHttp(
+    userId: string,
+    kind: 'offer' | 'answer' | 'ice-candidate',
+    body: unknown,
+  ): { delivered: true; to: string } {
+    const peer = this.peersByUser.get(userId);
+    if (!peer) throw forbidden('Join this room and send webrtc:join-room first');
+    const schema = kind === 'offer' ? OfferBody : kind === 'answer' ? AnswerBody : IceCandidateBody;
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) throw new AppError(ErrorCode.VALIDATION, formatZodError(parsed.error));
+    const m = parsed.data as { to: string; sdp?: string; candidate?: unknown };
+    if (kind === 'offer' && (this.host.topology?.() ?? 'mesh') === 'sfu') {
+      throw new AppError(ErrorCode.INVALID_STATE, 'This session uses SFU topology; mesh offers are refused');
+    }
+    const event = kind === 'offer' ? RtcEvents.offer : kind === 'answer' ? RtcEvents.answer : RtcEvents.iceCandidate;
+    this.relay(peer.client, m.to, event, kind === 'ice-candidate' ? { candidate: m.candidate } : { sdp: m.sdp });
+    return { delivered: true, to: m.to };
+  }
+
+  /** POST /api/webrtc/connection/monitor with a roomId: the same as a webrtc:stats-update from that peer. */
+  statsFromHttp(userId: string, stats: Stats) {
+    const peer = this.peersByUser.get(userId);
+    if (!peer) throw forbidden('Join this room and send webrtc:join-room first');
+    this.stats(peer.client, stats);
+    return { tier: peer.info.quality, resolution: peer.info.quality ? RESOLUTION[peer.info.quality].label : null };
+  }
+
+  /** Removes a user's peer whatever client it is on (kicked or no longer allowed). */
+  removeUser(userId: string): void {
+    const peer = this.peersByUser.get(userId);
+    if (peer) this.removeClient(peer.client);
+  }
+
+  /** Peers currently joined. */
+  peers(): PeerInfo[] {
+    return [...this.peersByUser.values()].map((p) => ({ ...p.info }));
+  }
+
+  /** What webrtc:existing-peers, the *-ready events and the setup endpoints hand a peer. */
+  setupFor(userId: string) {
+    return {
+      peers: this.peers().filter((p) => p.userId !== userId),
+      iceServers: iceServersFor(userId, ctx().config),
+      topology: this.host.topology?.() ?? ('mesh' as Topology),
+      ...(this.host.describe?.() ?? {}),
+    };
+  }
+
+  // ---------------------------------------------------------------------------------
+
+  private join(client: Client, m: { audio: boolean; video: boolean }): void {
+    if (!this.host.canSignal(client)) throw forbidden('You may not take part in this room’s media');
+    const user = userOf(client);
+    const previous = this.peersByUser.get(user.id);
+    const info: PeerInfo = {
+      userId: user.id,
+      username: user.username,
+      sessionId: client.sessionId,
+      audio: m.audio,
+      video: m.video,
+      quality: previous?.info.quality ?? '',
+    };
+    this.peersByUser.set(user.id, {
+      client,
+      info,
+      tracker: previous?.tracker ?? initialTracker(),
+      lastStatsAt: Date.now(),
+      warnedSilent: false,
+    });
+    let state = this.host.peerState?.get(user.id);
+    if (this.host.peerState && !state) {
+      state = new RtcPeer();
+      this.host.peerState.set(user.id, state);
+    }
+    state?.assign({ userId: user.id, username: user.username, audio: m.audio, video: m.video });
+    client.send(RtcEvents.existingPeers, this.setupFor(user.id));
+    this.host.room.broadcast(RtcEvents.peerJoined, { ...info }, { except: client });
+  }
+
+  private peerOf(client: Client): Peer {
+    const peer = this.peersByUser.get(userOf(client).id);
+    if (!peer || peer.client !== client) throw forbidden('Send webrtc:join-room first');
+    return peer;
+  }
+
+  private relay(client: Client, to: string, event: string, payload: Record<string, unknown>): void {
+    const from = this.peerOf(client);
+    if (to === from.info.userId) throw new AppError(ErrorCode.VALIDATION, 'to: cannot signal yourself');
+    const target = this.peersByUser.get(to);
+    if (!target) throw notFound(`Peer ${to} in this room`);
+    target.client.send(event, { ...payload, from: from.info.userId, fromUsername: from.info.username });
+  }
+
+  private toggleTrack(client: Client, kind: 'audio' | 'video', enabled: boolean): void {
+    const peer = this.peerOf(client);
+    peer.info[kind] = enabled;
+    this.host.peerState?.get(peer.info.userId)?.assign({ [kind]: enabled });
+    this.host.room.broadcast(RtcEvents.trackToggled, { userId: peer.info.userId, kind, enabled });
+  }
+
+  /** Applies a mute decided by someone else (a host with the right role). */
+  forceTrack(userId: string, kind: 'audio' | 'video', enabled: boolean): void {
+    const peer = this.peersByUser.get(userId);
+    if (!peer) return;
+    peer.info[kind] = enabled;
+    this.host.peerState?.get(userId)?.assign({ [kind]: enabled });
+    this.host.room.broadcast(RtcEvents.trackToggled, { userId, kind, enabled, forced: true });
+  }
+
+  private stats(client: Client, s: Stats): void {
+    const peer = this.peerOf(client);
+    const before = peer.tracker.tier;
+    const next = track(peer.tracker, s);
+    peer.tracker = { tier: next.tier, streak: next.streak, candidate: next.candidate };
+    peer.lastStats = s;
+    peer.lastStatsAt = Date.now();
+    peer.warnedSilent = false;
+    const tier = next.tier!;
+    const resolution = RESOLUTION[tier];
+    peer.info.quality = tier;
+    this.host.peerState?.get(peer.info.userId)?.assign({ quality: tier, resolution: resolution.label });
+    client.send(RtcEvents.qualityAdapted, {
+      tier,
+      resolution: resolution.label,
+      maxBitrateKbps: resolution.maxBitrateKbps,
+      changed: next.changed,
+      measured: next.raw,
+    });
+    this.host.room.broadcast(RtcEvents.peerStats, { userId: peer.info.userId, stats: s, tier }, { except: client });
+    if (next.changed) {
+      this.host.room.broadcast(
+        RtcEvents.peerQualityChanged,
+        { userId: peer.info.userId, tier, resolution: resolution.label, previous: before },
+        { except: client },
+      );
+      if (before !== null && TIER_RANK[tier] < TIER_RANK[before]) {
+        this.warn(peer, 'degraded', `Connection quality dropped from ${before} to ${tier}`);
+      }
+    }
+  }
+
+  private health(askingUser: string) {
+    const now = Date.now();
+    return {
+      you: askingUser,
+      peers: [...this.peersByUser.values()].map((p) => ({
+        userId: p.info.userId,
+        quality: p.info.quality,
+        lastStatsAgoMs: p.lastStats ? now - p.lastStatsAt : null,
+        healthy: p.info.quality !== 'poor' && !(p.lastStats && now - p.lastStatsAt > SILENT_AFTER_MS),
+      })),
+    };
+  }
+
+  private checkSilence(): void {
+    const now = Date.now();
+    for (const peer of this.peersByUser.values()) {
+      if (peer.lastStats && !peer.warnedSilent && now - peer.lastStatsAt > SILENT_AFTER_MS) {
+        peer.warnedSilent = true;
+        this.warn(
+          peer,
+          'silent',
+          `No stats from ${peer.info.username} for ${Math.round((now - peer.lastStatsAt) / 1000)} s`,
+        );
+      }
+    }
+  }
+
+  /** Tells the peer itself and the others that its connection is in trouble. */
+  private warn(peer: Peer, reason: 'degraded' | 'silent', message: string): void {
+    this.host.room.broadcast(RtcEvents.connectionWarning, {
+      userId: peer.info.userId,
+      reason,
+      message,
+      quality: peer.info.quality,
+    });
+  }
+}
+
+const TIER_RANK: Record<Tier, number> = { poor: 0, fair: 1, good: 2, excellent: 3 };

@@ -1,0 +1,76 @@
+/**
+ * WebRTC signaling over room messages: every message type and payload schema, declared
+ * once. Payloads are strict: a client cannot smuggle a `from` (the server stamps it).
+ */
+import { z } from 'zod';
+
+export const SDP_MAX_BYTES = 16 * 1024;
+export const CANDIDATE_MAX_BYTES = 1024;
+
+/** Client → room. */
+export const RtcMessages = {
+  joinRoom: 'webrtc:join-room',
+  leaveRoom: 'webrtc:leave-room',
+  offer: 'webrtc:offer',
+  answer: 'webrtc:answer',
+  iceCandidate: 'webrtc:ice-candidate',
+  renegotiate: 'webrtc:renegotiate',
+  toggleTrack: 'webrtc:toggle-track',
+  statsUpdate: 'webrtc:stats-update',
+  healthCheck: 'webrtc:health-check',
+} as const;
+
+/** Room → client. */
+export const RtcEvents = {
+  existingPeers: 'webrtc:existing-peers',
+  peerJoined: 'webrtc:peer-joined',
+  peerLeft: 'webrtc:peer-left',
+  offer: 'webrtc:offer',
+  answer: 'webrtc:answer',
+  iceCandidate: 'webrtc:ice-candidate',
+  renegotiationNeeded: 'webrtc:renegotiation-needed',
+  trackToggled: 'webrtc:track-toggled',
+  qualityAdapted: 'webrtc:quality-adapted',
+  peerQualityChanged: 'webrtc:peer-quality-changed',
+  peerStats: 'webrtc:peer-stats',
+  healthStatus: 'webrtc:health-status',
+  connectionWarning: 'webrtc:connection-warning',
+  error: 'webrtc:error',
+} as const;
+
+const peerId = z.string().uuid();
+const sdp = z
+  .string()
+  .min(1)
+  .refine((s) => Buffer.byteLength(s) <= SDP_MAX_BYTES, `sdp must be at most ${SDP_MAX_BYTES} bytes`);
+
+export const JoinRoomBody = z.object({ audio: z.boolean().default(true), video: z.boolean().default(true) }).strict();
+export const LeaveRoomBody = z.object({}).strict();
+export const OfferBody = z.object({ to: peerId, sdp }).strict();
+export const AnswerBody = z.object({ to: peerId, sdp }).strict();
+export const IceCandidateBody = z
+  .object({
+    to: peerId,
+    candidate: z
+      .object({
+        candidate: z.string().max(CANDIDATE_MAX_BYTES),
+        sdpMid: z.string().max(64).nullable().optional(),
+        sdpMLineIndex: z.number().int().min(0).max(64).nullable().optional(),
+        usernameFragment: z.string().max(256).nullable().optional(),
+      })
+      .strict(),
+  })
+  .strict();
+export const RenegotiateBody = z.object({ to: peerId, reason: z.string().max(200).optional() }).strict();
+export const ToggleTrackBody = z.object({ kind: z.enum(['audio', 'video']), enabled: z.boolean() }).strict();
+export const StatsBody = z
+  .object({
+    bitrateKbps: z.number().min(0).max(1_000_000),
+    rttMs: z.number().min(0).max(60_000),
+    packetLossPct: z.number().min(0).max(100),
+    frameRate: z.number().min(0).max(240).optional(),
+    jitterMs: z.number().min(0).max(60_000).optional(),
+  })
+  .strict();
+export type Stats = z.infer<typeof StatsBody>;
+export const HealthCheckBody = z.object({}).strict();
