@@ -1,0 +1,48 @@
+/** Multi-host events, messages and bodies, declared once. */
+import { z } from 'zod';
+import { LAYOUTS, MAX_HOSTS_LIMIT, ROLES, SESSION_TYPES } from './rules';
+
+export const MhEvents = {
+  invited: 'multihost:invited',
+  joinRequest: 'multihost:join-request',
+  joined: 'multihost:joined',
+  left: 'multihost:left',
+  settings: 'multihost:settings',
+  layoutChanged: 'multihost:layout-changed',
+  started: 'multihost:started',
+  ended: 'multihost:ended',
+  approved: 'multihost:approved',
+} as const;
+
+export const MhMessages = {
+  startMedia: 'webrtc:start-multihost',
+  mediaReady: 'webrtc:multihost-ready',
+  changeLayout: 'webrtc:change-layout',
+  layoutChanged: 'webrtc:layout-changed',
+} as const;
+
+export const CreateSessionBody = z.object({
+  title: z.string().trim().min(1).max(120),
+  type: z.enum(SESSION_TYPES),
+  layout: z.enum(LAYOUTS).default('grid'),
+  maxHosts: z.number().int().min(2).max(MAX_HOSTS_LIMIT).default(MAX_HOSTS_LIMIT),
+});
+
+export const UserTarget = z.object({ userId: z.string().uuid() });
+
+export const SettingsBody = z
+  .object({
+    /** Whose settings (default: the caller). */
+    userId: z.string().uuid().optional(),
+    audio: z.boolean().optional(),
+    video: z.boolean().optional(),
+    role: z.enum(ROLES).exclude(['primary']).optional(),
+  })
+  .refine(
+    (b) => b.audio !== undefined || b.video !== undefined || b.role !== undefined,
+    'set at least one of audio, video, role',
+  );
+export type SettingsBody = z.infer<typeof SettingsBody>;
+
+export const LayoutBody = z.object({ layout: z.enum(LAYOUTS), focusUserId: z.string().uuid().optional() });
+export type LayoutBody = z.infer<typeof LayoutBody>;

@@ -1,0 +1,20 @@
+import type { Feature } from '../features';
+import { multihostRoutes, sessionRoom } from '../http/multihostRoutes';
+import { sessionRoomResolvers } from '../http/webrtcRoutes';
+import { MultiHostRoom } from '../rooms/MultiHostRoom';
+import { roomExists } from '../rooms/roomCall';
+import { multiHostStore } from '../stores/multiHostStore';
+
+/** Multi-host sessions: the `multihost` room and /api/multihost. */
+export const multihostFeature: Feature = {
+  name: 'multihost',
+  rooms: { multihost: MultiHostRoom },
+  routes: (c) => [{ path: '/multihost', router: multihostRoutes(c) }],
+  start: async () => {
+    sessionRoomResolvers.multihost = (id) => sessionRoom(id).catch(() => null);
+  },
+  ready: async (c) => {
+    const closed = await multiHostStore().recoverOrphans(roomExists);
+    if (closed) c.logger.warn({ closed }, 'multi-host sessions left live by a stopped process closed as interrupted');
+  },
+};

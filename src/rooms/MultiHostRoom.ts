@@ -1,0 +1,476 @@
+/**
+ * `multihost`: a co-hosting session. The room is the one authority for who is on stage
+ * (seats never exceed maxHosts: every accept/approve is decided here, one at a time),
+ * roles, per-host audio/video, the layout and its tiles, and the mesh/SFU topology.
+ * Hosts and viewers join the same room; the server decides who is a host.
+ * Created by POST /api/multihost; the REST calls reach it through callRoom.
+ */
+import { type Client, type Delayed, Room } from '@colyseus/core';
+import { z } from 'zod';
+import type { AuthUser } from '../auth/tokens';
+import { ctx } from '../context';
+import { LayoutBody, MhEvents, MhMessages, type SettingsBody } from '../domain/multihost/protocol';
+import {
+  type Action,
+  can,
+  canChangeOthersMedia,
+  canKick,
+  computeLayout,
+  type Layout,
+  type Role,
+  topologyFor,
+} from '../domain/multihost/rules';
+import { AppError, ErrorCode, forbidden, invalidState, notFound } from '../errors';
+import type { Stats } from '../rtc/protocol';
+import { SignalingRelay } from '../rtc/SignalingRelay';
+import { MhHost, MultiHostState } from '../state/MultiHostState';
+import { type HostRecord, multiHostStore, type SessionRow } from '../stores/multiHostStore';
+import { exposed } from './roomCall';
+import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
+import { type ActiveFilterData, applyHostFilter, removeHostFilter, type StreamHostRoom } from './streamHost';
+
+interface Stint {
+  role: Role;
+  joinedAt: number;
+  leftAt: number | null;
+  seconds: number;
+  onStageSince: number | null;
+}
+
+export class MultiHostRoom extends Room<{ state: MultiHostState }> implements StreamHostRoom {
+  static override onAuth = authenticate;
+  override state = new MultiHostState();
+  override autoDispose = false;
+
+  private session!: SessionRow;
+  private relay!: SignalingRelay;
+  private invites = new Map<string, string>(); // invitee → inviter
+  private requests = new Map<string, string>(); // requester → username
+  private stints = new Map<string, Stint>();
+  private primaryGone?: Delayed;
+  private ended = false;
+
+  // --- lifecycle ------------------------------------------------------------------
+
+  override async onCreate(options: { sessionId: string }): Promise<void> {
+    applyRoomDefaults(this);
+    const session = await multiHostStore().get(String(options?.sessionId ?? ''));
+    if (session?.status !== 'scheduled') throw notFound('Session');
+    this.session = session;
+    await multiHostStore().setRoom(session.id, this.roomId);
+    await this.setMetadata({ sessionId: session.id, title: session.title, status: 'scheduled' });
+    this.state.assign({
+      sessionId: session.id,
+      title: session.title,
+      type: session.type,
+      layout: session.layout,
+      maxHosts: session.maxHosts,
+    });
+    this.seat(session.primaryHost, session.primaryHostName, 'primary');
+
+    this.relay = new SignalingRelay({
+      room: this,
+      canSignal: (client) => this.state.hosts.has(userOf(client).id),
+      topology: () => this.state.topology as 'mesh' | 'sfu',
+      describe: () => ({ layout: this.state.layout, hosts: this.hostList() }),
+      peerState: this.state.peers,
+    });
+    this.relay.register();
+    handle(this, MhMessages.startMedia, z.object({}).passthrough(), (client) => {
+      const user = userOf(client);
+      if (!this.state.hosts.has(user.id)) throw forbidden('Only hosts on stage exchange media');
+      client.send(MhMessages.mediaReady, {
+        sessionId: this.session.id,
+        hosts: this.hostList(),
+        ...this.relay.setupFor(user.id),
+      });
+    });
+    handle(this, MhMessages.changeLayout, LayoutBody, (client, m) => this.changeLayout(userOf(client).id, m));
+    // A session nobody starts within an hour is closed.
+    this.clock.setTimeout(() => {
+      if (this.state.status === 'scheduled') void this.end('never-started');
+    }, 3_600_000);
+  }
+
+  override onJoin(client: Client): void {
+    const host = this.state.hosts.get(userOf(client).id);
+    if (host) {
+      host.connected = true;
+      if (host.role === 'primary') {
+        this.primaryGone?.clear();
+        this.primaryGone = undefined;
+      }
+    }
+    this.countViewers();
+  }
+
+  override async onDrop(client: Client): Promise<void> {
+    const host = this.state.hosts.get(userOf(client).id);
+    if (host && !this.otherClientOf(host.userId, client)) host.connected = false;
+    this.countViewers();
+    const grace = Math.ceil(ctx().config.MULTIHOST_RECONNECT_GRACE_MS / 1000);
+    if (!this.ended && grace > 0) await this.allowReconnection(client, grace);
+  }
+
+  override onReconnect(client: Client): void {
+    this.onJoin(client);
+  }
+
+  override onLeave(client: Client): void {
+    this.relay.removeClient(client);
+    this.countViewers();
+    const user = userOf(client);
+    const host = this.state.hosts.get(user.id);
+    if (!host || this.otherClientOf(user.id, client)) return;
+    host.connected = false;
+    if (host.role === 'primary' && !this.ended) {
+      // The session lives on for the grace window; the primary host's return keeps it.
+      this.primaryGone ??= this.clock.setTimeout(
+        () => void this.end('primary-left'),
+        ctx().config.MULTIHOST_RECONNECT_GRACE_MS,
+      );
+    }
+  }
+
+  override async onDispose(): Promise<void> {
+    if (!this.ended) await this.persist('interrupted', 'interrupted');
+  }
+
+  // --- REST through callRoom ----------------------------------------------------------
+
+  rpcStart(userId: string) {
+    return exposed(async () => {
+      this.require(userId, 'start');
+      if (this.state.status !== 'scheduled') throw invalidState(`Session is ${this.state.status}`);
+      this.state.status = 'live';
+      await multiHostStore().markLive(this.session.id);
+      void this.setMetadata({ ...this.metadata, status: 'live' });
+      this.broadcast(MhEvents.started, { sessionId: this.session.id });
+      return this.summary();
+    });
+  }
+
+  rpcInvite(actorId: string, target: AuthUser) {
+    return exposed(async () => {
+      this.requireOpen();
+      this.require(actorId, 'invite');
+      if (this.state.hosts.has(target.id)) throw new AppError(ErrorCode.CONFLICT, 'User is already a host');
+      this.requireSeat();
+      this.invites.set(target.id, actorId);
+      const inviter = this.state.hosts.get(actorId)!;
+      await ctx().notifier.notify(target.id, MhEvents.invited, {
+        sessionId: this.session.id,
+        roomId: this.roomId,
+        title: this.session.title,
+        from: { id: actorId, username: inviter.username },
+      });
+      return { sessionId: this.session.id, invited: target.id };
+    });
+  }
+
+  rpcAccept(user: AuthUser) {
+    return exposed(() => {
+      this.requireOpen();
+      if (this.state.hosts.has(user.id)) throw new AppError(ErrorCode.CONFLICT, 'Already a host');
+      if (!this.invites.has(user.id)) throw forbidden('No invitation to accept');
+      this.requireSeat();
+      this.invites.delete(user.id);
+      this.seat(user.id, user.username, 'co-host');
+      return this.summary();
+    });
+  }
+
+  rpcRequest(user: AuthUser) {
+    return exposed(async () => {
+      this.requireOpen();
+      if (this.state.hosts.has(user.id)) throw new AppError(ErrorCode.CONFLICT, 'Already a host');
+      if (this.requests.has(user.id)) throw new AppError(ErrorCode.CONFLICT, 'Request already pending');
+      this.requests.set(user.id, user.username);
+      this.state.pendingRequests = this.requests.size;
+      const payload = {
+        sessionId: this.session.id,
+        roomId: this.roomId,
+        user: { id: user.id, username: user.username },
+      };
+      for (const host of this.state.hosts.values()) {
+        if (!can(host.role as Role, 'approve')) continue;
+        await ctx().notifier.notify(host.userId, MhEvents.joinRequest, payload);
+        for (const c of this.clients) if (userOf(c).id === host.userId) c.send(MhEvents.joinRequest, payload);
+      }
+      return { sessionId: this.session.id, requested: true };
+    });
+  }
+
+  rpcApprove(actorId: string, targetId: string) {
+    return exposed(async () => {
+      this.requireOpen();
+      this.require(actorId, 'approve');
+      const username = this.requests.get(targetId);
+      if (!username) throw notFound('Join request');
+      this.requireSeat();
+      this.requests.delete(targetId);
+      this.state.pendingRequests = this.requests.size;
+      this.seat(targetId, username, 'guest');
+      await ctx().notifier.notify(targetId, MhEvents.approved, { sessionId: this.session.id, roomId: this.roomId });
+      return this.summary();
+    });
+  }
+
+  /** A host removes another (by role) or leaves the stage themselves. */
+  rpcRemove(actorId: string, targetId: string) {
+    return exposed(() => {
+      const target = this.state.hosts.get(targetId);
+      if (!target) throw notFound('Host');
+      if (actorId !== targetId) {
+        const actor = this.roleOf(actorId);
+        if (!canKick(actor, target.role as Role)) throw forbidden('Your role cannot remove this host');
+      } else if (target.role === 'primary') {
+        throw invalidState('The primary host ends the session instead of leaving the stage');
+      }
+      this.unseat(targetId, actorId === targetId ? 'left' : 'removed');
+      return this.summary();
+    });
+  }
+
+  rpcSettings(actorId: string, body: SettingsBody) {
+    return exposed(() => {
+      this.requireOpen();
+      const targetId = body.userId ?? actorId;
+      const target = this.state.hosts.get(targetId);
+      if (!target) throw notFound('Host');
+      const actor = this.roleOf(actorId);
+      if (!actor) throw forbidden('Only hosts change settings');
+      if (body.role !== undefined) {
+        if (!can(actor, 'set-role')) throw forbidden('Only the primary host assigns roles');
+        if (target.role === 'primary') throw forbidden('The primary host keeps its role');
+      }
+      if ((body.audio !== undefined || body.video !== undefined) && targetId !== actorId) {
+        if (!canChangeOthersMedia(actor, target.role as Role))
+          throw forbidden("Your role cannot change this host's audio or video");
+      }
+      if (body.role !== undefined) target.role = body.role;
+      for (const kind of ['audio', 'video'] as const) {
+        if (body[kind] === undefined) continue;
+        target[kind] = body[kind];
+        this.relay.forceTrack(targetId, kind, body[kind]);
+      }
+      const payload = {
+        sessionId: this.session.id,
+        userId: targetId,
+        audio: target.audio,
+        video: target.video,
+        role: target.role,
+        by: actorId,
+      };
+      this.broadcast(MhEvents.settings, payload);
+      return payload;
+    });
+  }
+
+  rpcLayout(actorId: string, body: LayoutBody) {
+    return exposed(() => this.changeLayout(actorId, body));
+  }
+
+  rpcEnd(actorId: string) {
+    return exposed(async () => {
+      this.require(actorId, 'end');
+      if (this.ended) throw invalidState('Session already ended');
+      await this.end('ended-by-host');
+      return { sessionId: this.session.id, status: 'ended' };
+    });
+  }
+
+  rpcSnapshot() {
+    return exposed(() => this.summary());
+  }
+
+  rtcSetup(userId: string) {
+    return exposed(() => {
+      if (!this.state.hosts.has(userId)) throw forbidden('Only hosts on stage exchange media');
+      return {
+        roomId: this.roomId,
+        sessionId: this.session.id,
+        hosts: this.hostList(),
+        ...this.relay.setupFor(userId),
+      };
+    });
+  }
+
+  rpcSignal(userId: string, kind: 'offer' | 'answer' | 'ice-candidate', body: unknown) {
+    return exposed(() => this.relay.signalFromHttp(userId, kind, body));
+  }
+
+  rpcStats(userId: string, stats: Stats) {
+    return exposed(() => this.relay.statsFromHttp(userId, stats));
+  }
+
+  // --- stream host (filters) ----------------------------------------------------------
+
+  isHost(userId: string): boolean {
+    return this.state.hosts.has(userId);
+  }
+
+  applyFilter(userId: string, filter: ActiveFilterData): void {
+    if (!this.isHost(userId)) throw forbidden('Only hosts on stage can apply filters');
+    applyHostFilter(this, this.state.filters, userId, filter);
+  }
+
+  removeFilter(userId: string, filterId: string): boolean {
+    return removeHostFilter(this, this.state.filters, userId, filterId);
+  }
+
+  // --- rules applied to state ------------------------------------------------------------
+
+  private changeLayout(actorId: string, body: LayoutBody) {
+    this.requireOpen();
+    this.require(actorId, 'layout');
+    if (body.focusUserId && !this.state.hosts.has(body.focusUserId))
+      throw new AppError(ErrorCode.VALIDATION, 'focusUserId: not a host');
+    this.state.layout = body.layout;
+    this.state.focusUserId = body.focusUserId ?? '';
+    multiHostStore()
+      .setLayout(this.session.id, body.layout)
+      .catch((err) => ctx().logger.error({ err, sessionId: this.session.id }, 'layout not recorded'));
+    const tiles = this.relayout();
+    const payload = { sessionId: this.session.id, layout: body.layout, focusUserId: body.focusUserId ?? null, tiles };
+    this.broadcast(MhEvents.layoutChanged, payload);
+    this.broadcast(MhMessages.layoutChanged, payload);
+    return payload;
+  }
+
+  private seat(userId: string, username: string, role: Role): void {
+    const host = new MhHost().assign({
+      userId,
+      username,
+      role,
+      joinedAt: Date.now(),
+      connected: this.clients.some((c) => userOf(c).id === userId),
+    });
+    this.state.hosts.set(userId, host);
+    const prior = this.stints.get(userId);
+    this.stints.set(userId, {
+      role,
+      joinedAt: prior?.joinedAt ?? Date.now(),
+      leftAt: null,
+      seconds: prior?.seconds ?? 0,
+      onStageSince: Date.now(),
+    });
+    this.afterHostsChanged();
+    this.countViewers();
+    this.broadcast(MhEvents.joined, {
+      sessionId: this.session.id,
+      userId,
+      username,
+      role,
+      topology: this.state.topology,
+    });
+  }
+
+  private unseat(userId: string, reason: 'left' | 'removed'): void {
+    const host = this.state.hosts.get(userId);
+    if (!host) return;
+    this.state.hosts.delete(userId);
+    const stint = this.stints.get(userId);
+    if (stint?.onStageSince) {
+      stint.seconds += Math.round((Date.now() - stint.onStageSince) / 1000);
+      stint.onStageSince = null;
+      stint.leftAt = Date.now();
+      stint.role = host.role as Role;
+    }
+    this.relay.removeUser(userId);
+    this.afterHostsChanged();
+    this.countViewers();
+    this.broadcast(MhEvents.left, { sessionId: this.session.id, userId, reason });
+  }
+
+  private afterHostsChanged(): void {
+    this.state.topology = topologyFor(this.state.hosts.size);
+    if (this.state.focusUserId && !this.state.hosts.has(this.state.focusUserId)) this.state.focusUserId = '';
+    this.relayout();
+  }
+
+  private relayout() {
+    const ids = [...this.state.hosts.values()].sort((a, b) => a.joinedAt - b.joinedAt).map((h) => h.userId);
+    const tiles = computeLayout(this.state.layout as Layout, ids, this.state.focusUserId || undefined);
+    for (const [id, t] of Object.entries(tiles)) this.state.hosts.get(id)?.tile.assign(t);
+    return tiles;
+  }
+
+  private async end(reason: string): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    this.state.status = 'ended';
+    await this.persist('ended', reason);
+    this.broadcast(MhEvents.ended, { sessionId: this.session.id, reason });
+    this.clock.setTimeout(() => void this.disconnect(), 500);
+  }
+
+  private async persist(status: 'ended' | 'interrupted', reason: string): Promise<void> {
+    const now = Date.now();
+    const hosts: HostRecord[] = [...this.stints.entries()].map(([userId, s]) => ({
+      userId,
+      role: this.state.hosts.get(userId)?.role ?? s.role,
+      joinedAt: s.joinedAt,
+      leftAt: s.leftAt ?? now,
+      secondsOnStage: s.seconds + (s.onStageSince ? Math.round((now - s.onStageSince) / 1000) : 0),
+    }));
+    await multiHostStore().finish(this.session.id, { status, reason, peakViewers: this.state.peakViewers, hosts });
+  }
+
+  // --- helpers --------------------------------------------------------------------------
+
+  private roleOf(userId: string): Role | undefined {
+    return this.state.hosts.get(userId)?.role as Role | undefined;
+  }
+
+  private require(userId: string, action: Action): void {
+    if (!can(this.roleOf(userId), action))
+      throw forbidden(`Your role cannot ${action.replace('-', ' ')} in this session`);
+  }
+
+  private requireOpen(): void {
+    if (this.ended || this.state.status === 'ended') throw invalidState('Session has ended');
+  }
+
+  private requireSeat(): void {
+    if (this.state.hosts.size >= this.state.maxHosts) {
+      throw new AppError(ErrorCode.CAPACITY, `Session is full (${this.state.maxHosts} hosts)`);
+    }
+  }
+
+  private hostList() {
+    return [...this.state.hosts.values()].map((h) => ({
+      userId: h.userId,
+      username: h.username,
+      role: h.role,
+      audio: h.audio,
+      video: h.video,
+      connected: h.connected,
+    }));
+  }
+
+  private summary() {
+    return {
+      sessionId: this.session.id,
+      roomId: this.roomId,
+      title: this.state.title,
+      type: this.state.type,
+      status: this.state.status,
+      layout: this.state.layout,
+      topology: this.state.topology,
+      maxHosts: this.state.maxHosts,
+      hosts: this.hostList(),
+      viewerCount: this.state.viewerCount,
+      pendingRequests: this.state.pendingRequests,
+    };
+  }
+
+  private otherClientOf(userId: string, except: Client): boolean {
+    return this.clients.some((c) => c !== except && userOf(c).id === userId);
+  }
+
+  private countViewers(): void {
+    this.state.viewerCount = this.clients.filter((c) => !this.state.hosts.has(userOf(c).id)).length;
+    this.state.peakViewers = Math.max(this.state.peakViewers, this.state.viewerCount);
+  }
+}

@@ -1,0 +1,172 @@
+/** Multi-host sessions: the session row and its hosts. The room is the live authority; this is the record. */
+import type { DataSource } from 'typeorm';
+import { ctx } from '../context';
+import { inTransaction } from '../db/dataSource';
+
+export interface SessionRow {
+  id: string;
+  roomId: string | null;
+  title: string;
+  type: string;
+  layout: string;
+  status: string;
+  primaryHost: string;
+  primaryHostName: string;
+  maxHosts: number;
+  peakViewers: number;
+  layoutsUsed: string[];
+  endReason: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+export interface HostRecord {
+  userId: string;
+  role: string;
+  joinedAt: number;
+  leftAt: number | null;
+  secondsOnStage: number;
+}
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+const SELECT = `SELECT s.*, u.username AS primary_name FROM multihost_sessions s JOIN users u ON u.id = s.primary_host`;
+
+function toRow(r: any): SessionRow {
+  return {
+    id: r.id,
+    roomId: r.room_id,
+    title: r.title,
+    type: r.type,
+    layout: r.layout,
+    status: r.status,
+    primaryHost: r.primary_host,
+    primaryHostName: r.primary_name,
+    maxHosts: r.max_hosts,
+    peakViewers: r.peak_viewers,
+    layoutsUsed: r.layouts_used,
+    endReason: r.end_reason,
+    createdAt: iso(r.created_at)!,
+    startedAt: iso(r.started_at),
+    endedAt: iso(r.ended_at),
+  };
+}
+
+export class MultiHostStore {
+  constructor(private readonly ds: DataSource) {}
+
+  async create(s: {
+    title: string;
+    type: string;
+    layout: string;
+    primaryHost: string;
+    maxHosts: number;
+  }): Promise<string> {
+    const [row] = await this.ds.query(
+      `INSERT INTO multihost_sessions (title, type, layout, status, primary_host, max_hosts, layouts_used)
+       VALUES ($1, $2, $3, 'scheduled', $4, $5, $6::jsonb) RETURNING id`,
+      [s.title, s.type, s.layout, s.primaryHost, s.maxHosts, JSON.stringify([s.layout])],
+    );
+    return row.id;
+  }
+
+  async setRoom(id: string, roomId: string): Promise<void> {
+    await this.ds.query('UPDATE multihost_sessions SET room_id = $2 WHERE id = $1', [id, roomId]);
+  }
+
+  async get(id: string): Promise<SessionRow | null> {
+    const [r] = await this.ds.query(`${SELECT} WHERE s.id = $1`, [id]);
+    return r ? toRow(r) : null;
+  }
+
+  async markLive(id: string): Promise<void> {
+    await this.ds.query(
+      `UPDATE multihost_sessions SET status = 'live', started_at = now() WHERE id = $1 AND status = 'scheduled'`,
+      [id],
+    );
+  }
+
+  async setLayout(id: string, layout: string): Promise<void> {
+    await this.ds.query(
+      `UPDATE multihost_sessions SET layout = $2::text,
+         layouts_used = CASE WHEN layouts_used ? $2::text THEN layouts_used ELSE layouts_used || to_jsonb($2::text) END
+       WHERE id = $1`,
+      [id, layout],
+    );
+  }
+
+  /** Ends the session and records every host's time on stage, in one transaction. */
+  async finish(
+    id: string,
+    f: { status: 'ended' | 'interrupted'; reason: string; peakViewers: number; hosts: HostRecord[] },
+  ): Promise<void> {
+    await inTransaction(this.ds, async (em) => {
+      await em.query(
+        `UPDATE multihost_sessions SET status = $2, end_reason = $3, ended_at = now(), peak_viewers = GREATEST(peak_viewers, $4)
+         WHERE id = $1 AND status IN ('scheduled', 'live')`,
+        [id, f.status, f.reason, f.peakViewers],
+      );
+      for (const h of f.hosts) {
+        await em.query(
+          `INSERT INTO multihost_hosts (session_id, user_id, role, joined_at, left_at, seconds_on_stage)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (session_id, user_id) DO UPDATE SET role = $3, left_at = $5, seconds_on_stage = $6`,
+          [id, h.userId, h.role, new Date(h.joinedAt), h.leftAt ? new Date(h.leftAt) : new Date(), h.secondsOnStage],
+        );
+      }
+    });
+  }
+
+  async activeList(page: number, limit: number) {
+    const rows = await this.ds.query(
+      `${SELECT} WHERE s.status = 'live' ORDER BY s.started_at DESC LIMIT $1 OFFSET $2`,
+      [limit, (page - 1) * limit],
+    );
+    const [{ n }] = await this.ds.query(`SELECT count(*)::int AS n FROM multihost_sessions WHERE status = 'live'`);
+    return { items: rows.map(toRow), total: n };
+  }
+
+  /** Sessions the user created or hosted, newest first. */
+  async userSessions(userId: string, page: number, limit: number) {
+    const rows = await this.ds.query(
+      `${SELECT} WHERE s.primary_host = $1 OR EXISTS (SELECT 1 FROM multihost_hosts h WHERE h.session_id = s.id AND h.user_id = $1)
+       ORDER BY s.created_at DESC LIMIT $2 OFFSET $3`,
+      [userId, limit, (page - 1) * limit],
+    );
+    return rows.map(toRow);
+  }
+
+  async hosts(id: string): Promise<HostRecord[]> {
+    const rows = await this.ds.query('SELECT * FROM multihost_hosts WHERE session_id = $1 ORDER BY joined_at', [id]);
+    return rows.map((r: any) => ({
+      userId: r.user_id,
+      role: r.role,
+      joinedAt: new Date(r.joined_at).getTime(),
+      leftAt: r.left_at ? new Date(r.left_at).getTime() : null,
+      secondsOnStage: r.seconds_on_stage,
+    }));
+  }
+
+  async recoverOrphans(roomAlive: (roomId: string) => Promise<boolean>): Promise<number> {
+    const rows = await this.ds.query(
+      `SELECT id, room_id FROM multihost_sessions WHERE status IN ('scheduled', 'live')`,
+    );
+    let closed = 0;
+    for (const r of rows) {
+      if (r.room_id && (await roomAlive(r.room_id))) continue;
+      await this.ds.query(
+        `UPDATE multihost_sessions SET status = 'interrupted', end_reason = 'interrupted', ended_at = now() WHERE id = $1`,
+        [r.id],
+      );
+      closed++;
+    }
+    return closed;
+  }
+}
+
+let cached: { ds: DataSource; store: MultiHostStore } | undefined;
+export function multiHostStore(): MultiHostStore {
+  const c = ctx();
+  if (cached?.ds !== c.ds) cached = { ds: c.ds, store: new MultiHostStore(c.ds) };
+  return cached.store;
+}
