@@ -7,6 +7,7 @@ import type { Room } from '@colyseus/core';
 import type { Router } from 'express';
 import type { AppContext } from './context';
 import { coreFeature } from './coreFeature';
+import { filtersFeature } from './filters/filtersFeature';
 import { multihostFeature } from './multihost/multihostFeature';
 import { pkFeature } from './pk/pkFeature';
 import { webrtcFeature } from './rtc/webrtcFeature';
@@ -30,4 +31,4 @@ export interface Feature {
   stop?: (c: AppContext) => Promise<void>;
 }
 
-export const features: Feature[] = [coreFeature, webrtcFeature, pkFeature, multihostFeature];
+export const features: Feature[] = [coreFeature, webrtcFeature, pkFeature, multihostFeature, filtersFeature];

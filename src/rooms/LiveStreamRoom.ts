@@ -13,7 +13,14 @@ import { LiveStreamState } from '../state/LiveStreamState';
 import { liveStreamStore } from '../stores/liveStreamStore';
 import { exposed } from './roomCall';
 import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
-import { type ActiveFilterData, applyHostFilter, removeHostFilter, type StreamHostRoom } from './streamHost';
+import {
+  type ActiveFilterData,
+  applyHostFilter,
+  removeHostFilter,
+  type StreamFilterOp,
+  type StreamHostRoom,
+  streamFilterOp,
+} from './streamHost';
 
 export const LiveStreamEvents = {
   ended: 'live-stream:ended',
@@ -113,6 +120,11 @@ export class LiveStreamRoom extends Room<{ state: LiveStreamState }> implements 
   applyFilter(userId: string, filter: ActiveFilterData): void {
     if (!this.isHost(userId)) throw forbidden('Only the host can apply filters');
     applyHostFilter(this, this.state.filters, userId, filter);
+  }
+
+  /** POST /api/stream-filters/:id/apply and /remove land here. */
+  rpcStreamFilter(op: StreamFilterOp) {
+    return exposed(() => streamFilterOp(this, op));
   }
 
   removeFilter(userId: string, filterId: string): boolean {

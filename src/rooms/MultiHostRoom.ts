@@ -27,7 +27,14 @@ import { MhHost, MultiHostState } from '../state/MultiHostState';
 import { type HostRecord, multiHostStore, type SessionRow } from '../stores/multiHostStore';
 import { exposed } from './roomCall';
 import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
-import { type ActiveFilterData, applyHostFilter, removeHostFilter, type StreamHostRoom } from './streamHost';
+import {
+  type ActiveFilterData,
+  applyHostFilter,
+  removeHostFilter,
+  type StreamFilterOp,
+  type StreamHostRoom,
+  streamFilterOp,
+} from './streamHost';
 
 interface Stint {
   role: Role;
@@ -313,6 +320,11 @@ export class MultiHostRoom extends Room<{ state: MultiHostState }> implements St
   applyFilter(userId: string, filter: ActiveFilterData): void {
     if (!this.isHost(userId)) throw forbidden('Only hosts on stage can apply filters');
     applyHostFilter(this, this.state.filters, userId, filter);
+  }
+
+  /** POST /api/stream-filters/:id/apply and /remove land here. */
+  rpcStreamFilter(op: StreamFilterOp) {
+    return exposed(() => streamFilterOp(this, op));
   }
 
   removeFilter(userId: string, filterId: string): boolean {

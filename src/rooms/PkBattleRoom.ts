@@ -25,7 +25,14 @@ import { SignalingRelay } from '../rtc/SignalingRelay';
 import type { Stats } from '../rtc/protocol';
 import { exposed } from './roomCall';
 import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
-import { type ActiveFilterData, applyHostFilter, removeHostFilter, type StreamHostRoom } from './streamHost';
+import {
+  type ActiveFilterData,
+  applyHostFilter,
+  removeHostFilter,
+  type StreamFilterOp,
+  type StreamHostRoom,
+  streamFilterOp,
+} from './streamHost';
 
 /** How often gift events are flushed to viewers (one message per tick, not per gift). */
 const GIFT_FLUSH_MS = 50;
@@ -430,6 +437,11 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
   applyFilter(userId: string, filter: ActiveFilterData): void {
     if (!this.isHost(userId)) throw forbidden('Only a host of this battle can apply filters');
     applyHostFilter(this, this.state.filters, userId, filter);
+  }
+
+  /** POST /api/stream-filters/:id/apply and /remove land here. */
+  rpcStreamFilter(op: StreamFilterOp) {
+    return exposed(() => streamFilterOp(this, op));
   }
 
   removeFilter(userId: string, filterId: string): boolean {

@@ -11,6 +11,7 @@
  */
 import type { Room } from '@colyseus/core';
 import type { MapSchema } from '@colyseus/schema';
+import { forbidden, notFound } from '../errors';
 import { ActiveFilter, HostFilters } from '../state/ActiveFilter';
 
 export const StreamFilterEvents = {
@@ -70,4 +71,22 @@ export function removeHostFilter(
     }
   }
   return false;
+}
+
+export type StreamFilterOp =
+  | { kind: 'apply'; userId: string; filter: ActiveFilterData }
+  | { kind: 'remove'; userId: string; filterId: string };
+
+/**
+ * What the filters API asks a host room (through callRoom → the room's `rpcStreamFilter`,
+ * which wraps this in `exposed`): only a host of that room changes its own look.
+ */
+export function streamFilterOp(room: StreamHostRoom, op: StreamFilterOp): { applied: boolean; removed: boolean } {
+  if (!room.isHost(op.userId)) throw forbidden('Only a host of this stream can change its filters');
+  if (op.kind === 'apply') {
+    room.applyFilter(op.userId, op.filter);
+    return { applied: true, removed: false };
+  }
+  if (!room.removeFilter(op.userId, op.filterId)) throw notFound('Applied filter');
+  return { applied: false, removed: true };
 }

@@ -1,0 +1,17 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+/** A premium filter a user owns (one row per user and filter, ever). */
+@Entity({ name: 'filter_unlocks' })
+export class FilterUnlock {
+  @PrimaryColumn({ name: 'user_id', type: 'uuid' })
+  userId!: string;
+
+  @PrimaryColumn({ name: 'filter_id', type: 'uuid' })
+  filterId!: string;
+
+  @Column({ name: 'price_paid', type: 'integer' })
+  pricePaid!: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

@@ -1,0 +1,12 @@
+import type { Feature } from '../features';
+import { filterRoutes } from '../http/filterRoutes';
+import { filterStore } from '../stores/filterStore';
+
+/** Stream filters: the catalog (seeded at start), the coin-unlock marketplace, /api/stream-filters. */
+export const filtersFeature: Feature = {
+  name: 'stream-filters',
+  routes: (c) => [{ path: '/stream-filters', router: filterRoutes(c) }],
+  start: async () => {
+    await filterStore().seed();
+  },
+};
