@@ -1,0 +1,72 @@
+/** Live shopping rules: prices, flash sales, vouchers, order totals, analytics. Pure; money in minor units. */
+
+export interface PricedProduct {
+  livePrice: number;
+  remaining: number;
+  flashPrice: number | null;
+  flashRemaining: number | null;
+  flashEndsAt: number | null;
+}
+
+export function flashActive(p: PricedProduct, now: number): boolean {
+  return p.flashEndsAt !== null && now < p.flashEndsAt && (p.flashRemaining ?? 0) > 0;
+}
+
+/** The unit price right now: the flash price while the flash sale has time and units, the live price after. */
+export function priceAt(p: PricedProduct, now: number): { unitPrice: number; flash: boolean } {
+  return flashActive(p, now) ? { unitPrice: p.flashPrice ?? p.livePrice, flash: true } : { unitPrice: p.livePrice, flash: false };
+}
+
+export interface VoucherRule {
+  code: string;
+  type: 'percent' | 'fixed';
+  value: number;
+  usageLimit: number;
+  perUserLimit: number;
+  minOrderAmount: number;
+  expiresAt: number | null;
+  productIds: string[] | null;
+  uses: number;
+}
+
+export type VoucherCheck = { ok: true; discount: number } | { ok: false; reason: string; code: 'VALIDATION' | 'INVALID_STATE' | 'CONFLICT' };
+
+/** Would this voucher apply to this order, and for how much? (Uses are consumed atomically elsewhere.) */
+export function checkVoucher(
+  v: VoucherRule,
+  o: { productId: string; subtotal: number; usesByUser: number; now: number },
+): VoucherCheck {
+  if (v.expiresAt !== null && o.now >= v.expiresAt) return { ok: false, reason: 'Voucher has expired', code: 'INVALID_STATE' };
+  if (v.productIds && !v.productIds.includes(o.productId)) return { ok: false, reason: 'Voucher does not apply to this product', code: 'VALIDATION' };
+  if (o.subtotal < v.minOrderAmount) {
+    return { ok: false, reason: `Order must be at least ${v.minOrderAmount} for this voucher`, code: 'VALIDATION' };
+  }
+  if (v.uses >= v.usageLimit) return { ok: false, reason: 'Voucher has been used up', code: 'CONFLICT' };
+  if (o.usesByUser >= v.perUserLimit) return { ok: false, reason: 'You have already used this voucher', code: 'CONFLICT' };
+  return { ok: true, discount: voucherDiscount(v, o.subtotal) };
+}
+
+export function voucherDiscount(v: Pick<VoucherRule, 'type' | 'value'>, subtotal: number): number {
+  const d = v.type === 'percent' ? Math.floor((subtotal * v.value) / 100) : v.value;
+  return Math.max(0, Math.min(subtotal, d));
+}
+
+export function orderTotal(unitPrice: number, quantity: number, discount: number) {
+  const subtotal = unitPrice * quantity;
+  return { subtotal, discount: Math.min(discount, subtotal), total: subtotal - Math.min(discount, subtotal) };
+}
+
+export interface ProductCounters {
+  views: number;
+  clicks: number;
+  cartAdds: number;
+}
+
+export function rates(o: { orders: number; revenue: number; uniqueViewers: number; flashSold: number; flashOffered: number }) {
+  const r2 = (n: number) => Math.round(n * 10_000) / 10_000;
+  return {
+    averageOrderValue: o.orders ? Math.round(o.revenue / o.orders) : 0,
+    conversion: o.uniqueViewers ? r2(o.orders / o.uniqueViewers) : 0,
+    flashSellThrough: o.flashOffered ? r2(o.flashSold / o.flashOffered) : null,
+  };
+}

@@ -1,0 +1,45 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/** A discount code of one stream. `uses` never passes `usage_limit` (a CHECK and a conditional UPDATE). */
+@Entity({ name: 'vouchers' })
+export class Voucher {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'session_id', type: 'uuid' })
+  sessionId!: string;
+
+  @Column({ type: 'varchar', length: 40 })
+  code!: string;
+
+  /** percent | fixed */
+  @Column({ type: 'varchar', length: 8 })
+  type!: string;
+
+  @Column({ type: 'integer' })
+  value!: number;
+
+  @Column({ name: 'usage_limit', type: 'integer' })
+  usageLimit!: number;
+
+  @Column({ name: 'per_user_limit', type: 'integer' })
+  perUserLimit!: number;
+
+  @Column({ name: 'min_order_amount', type: 'integer', default: 0 })
+  minOrderAmount!: number;
+
+  @Column({ name: 'expires_at', type: 'timestamptz', nullable: true })
+  expiresAt!: Date | null;
+
+  @Column({ name: 'product_ids', type: 'jsonb', nullable: true })
+  productIds!: string[] | null;
+
+  @Column({ type: 'boolean', default: false })
+  private!: boolean;
+
+  @Column({ type: 'integer', default: 0 })
+  uses!: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}
