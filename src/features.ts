@@ -10,6 +10,7 @@ import { coreFeature } from './coreFeature';
 import { filtersFeature } from './filters/filtersFeature';
 import { multihostFeature } from './multihost/multihostFeature';
 import { pkFeature } from './pk/pkFeature';
+import { shoppingFeature } from './shopping/shoppingFeature';
 import { webrtcFeature } from './rtc/webrtcFeature';
 
 export interface Feature {
@@ -31,4 +32,4 @@ export interface Feature {
   stop?: (c: AppContext) => Promise<void>;
 }
 
-export const features: Feature[] = [coreFeature, webrtcFeature, pkFeature, multihostFeature, filtersFeature];
+export const features: Feature[] = [coreFeature, webrtcFeature, pkFeature, multihostFeature, shoppingFeature, filtersFeature];

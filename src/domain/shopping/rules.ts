@@ -70,3 +70,61 @@ export function rates(o: { orders: number; revenue: number; uniqueViewers: numbe
     flashSellThrough: o.flashOffered ? r2(o.flashSold / o.flashOffered) : null,
   };
 }
+
+export interface ProductFigures {
+  productId: string;
+  name: string;
+  offered: number;
+  remaining: number;
+  flashQuantity: number | null;
+  views: number;
+  clicks: number;
+  cartAdds: number;
+}
+
+export interface OrderFigures {
+  productId: string;
+  quantity: number;
+  total: number;
+  flash: boolean;
+  status: string;
+}
+
+/** A stream's analytics from its products, its orders (released ones do not count) and its viewers. */
+export function summarize(
+  products: ProductFigures[],
+  orders: OrderFigures[],
+  viewers: { peak: number; unique: number },
+) {
+  const live = orders.filter((o) => o.status !== 'released');
+  const perProduct = products.map((p) => {
+    const mine = live.filter((o) => o.productId === p.productId);
+    const revenue = mine.reduce((s, o) => s + o.total, 0);
+    const units = mine.reduce((s, o) => s + o.quantity, 0);
+    const flashSold = mine.filter((o) => o.flash).reduce((s, o) => s + o.quantity, 0);
+    const r = rates({
+      orders: mine.length,
+      revenue,
+      uniqueViewers: viewers.unique,
+      flashSold,
+      flashOffered: p.flashQuantity ?? 0,
+    });
+    return { ...p, orders: mine.length, units, revenue, flashSold, ...r };
+  });
+  const orderCount = live.length;
+  const revenue = live.reduce((s, o) => s + o.total, 0);
+  const flashSold = perProduct.reduce((s, p) => s + p.flashSold, 0);
+  const flashOffered = products.reduce((s, p) => s + (p.flashQuantity ?? 0), 0);
+  return {
+    viewers,
+    views: products.reduce((s, p) => s + p.views, 0),
+    clicks: products.reduce((s, p) => s + p.clicks, 0),
+    cartAdds: products.reduce((s, p) => s + p.cartAdds, 0),
+    orders: orderCount,
+    paidOrders: live.filter((o) => o.status === 'paid').length,
+    units: live.reduce((s, o) => s + o.quantity, 0),
+    revenue,
+    ...rates({ orders: orderCount, revenue, uniqueViewers: viewers.unique, flashSold, flashOffered }),
+    products: perProduct,
+  };
+}

@@ -1,0 +1,154 @@
+/** Live shopping REST: the seller catalog (/api/products) and shopping streams (/api/live-shopping). */
+import { matchMaker } from '@colyseus/core';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../context';
+import { ProductBody, ProductPatch, SessionBody } from '../domain/shopping/protocol';
+import { forbidden, invalidState, notFound } from '../errors';
+import { callRoom, roomExists } from '../rooms/roomCall';
+import { type SessionRow, shoppingStore } from '../stores/shoppingStore';
+import { isUuid, pagination, parse } from '../validation';
+import { me, ok, requireService } from './middleware';
+
+/** POST /api/products, GET /api/products/mine, PATCH /api/products/:id — the seller's catalog. */
+export function productRoutes(_c: AppContext): Router {
+  const r = Router();
+  r.post('/', async (req, res) => {
+    ok(res, { product: await shoppingStore().createProduct(me(req).id, parse(ProductBody, req.body)) }, 201);
+  });
+  r.get('/mine', async (req, res) => {
+    ok(res, { products: await shoppingStore().myProducts(me(req).id) });
+  });
+  r.patch('/:id', async (req, res) => {
+    const id = String(req.params.id);
+    const product = isUuid(id) ? await shoppingStore().getProduct(id) : null;
+    if (!product) throw notFound('Product');
+    if (product.sellerId !== me(req).id) throw forbidden('Not your product');
+    ok(res, { product: await shoppingStore().updateProduct(id, parse(ProductPatch, req.body)) });
+  });
+  return r;
+}
+
+async function sessionOr404(id: string): Promise<SessionRow> {
+  const s = isUuid(id) ? await shoppingStore().getSession(id) : null;
+  if (!s) throw notFound('Shopping session');
+  return s;
+}
+
+/** The room of a session that is still running (409 once it ended and closed). */
+async function roomOf(id: string): Promise<string> {
+  const s = await sessionOr404(id);
+  if (!s.roomId || !(await roomExists(s.roomId))) throw invalidState(`Shopping stream is ${s.status}`);
+  return s.roomId;
+}
+
+const PERIODS = { day: 86_400_000, week: 7 * 86_400_000, month: 30 * 86_400_000, all: null } as const;
+
+export function shoppingRoutes(c: AppContext): Router {
+  const r = Router();
+  const call = async <T>(id: string, method: string, args: unknown[]) =>
+    callRoom<T>(await roomOf(id), method, args, 'Shopping stream');
+
+  r.post('/', async (req, res) => {
+    const user = me(req);
+    const body = parse(SessionBody, req.body);
+    const sessionId = await shoppingStore().createSession(user.id, body.title, body.description);
+    let roomId: string;
+    try {
+      roomId = (await matchMaker.createRoom('live_shopping', { sessionId })).roomId;
+    } catch (err) {
+      await shoppingStore().close(sessionId, 'interrupted', null);
+      throw err;
+    }
+    ok(
+      res,
+      {
+        sessionId,
+        roomId,
+        status: 'scheduled',
+        title: body.title,
+        description: body.description,
+        currency: c.config.SHOP_CURRENCY,
+        seller: { id: user.id, username: user.username },
+      },
+      201,
+    );
+  });
+
+  r.get('/active/list', async (req, res) => {
+    const { page, limit } = parse(pagination, req.query);
+    const { items, total } = await shoppingStore().activeList(page, limit);
+    ok(res, { sessions: items.map(({ analytics: _a, ...s }) => s), page, limit, total });
+  });
+
+  r.get('/top/performers', async (req, res) => {
+    const q = parse(
+      z.object({
+        period: z.enum(['day', 'week', 'month', 'all']).default('week'),
+        limit: z.coerce.number().int().min(1).max(100).default(20),
+      }),
+      req.query,
+    );
+    const span = PERIODS[q.period];
+    ok(res, {
+      period: q.period,
+      currency: c.config.SHOP_CURRENCY,
+      performers: await shoppingStore().topPerformers(span === null ? null : Date.now() - span, q.limit),
+    });
+  });
+
+  r.post('/orders/:orderId/paid', requireService(c), async (req, res) => {
+    const orderId = String(req.params.orderId);
+    const order = isUuid(orderId) ? await shoppingStore().getOrder(orderId) : null;
+    if (!order) throw notFound('Order');
+    if (order.status === 'paid') return ok(res, { order, replayed: true });
+    const paid = await shoppingStore().markPaid(orderId);
+    if (!paid) throw invalidState('Order reservation was released; it can no longer be paid');
+    const session = await shoppingStore().getSession(order.sessionId);
+    if (session?.roomId) await callRoom(session.roomId, 'rpcPaid', [orderId]).catch(() => undefined);
+    ok(res, { order: paid, replayed: false });
+  });
+
+  r.get('/:id', async (req, res) => {
+    const s = await sessionOr404(String(req.params.id));
+    const live =
+      s.roomId && (await roomExists(s.roomId))
+        ? await callRoom(s.roomId, 'rpcSnapshot', [], 'Shopping stream').catch(() => null)
+        : null;
+    const { analytics: _a, ...session } = s;
+    ok(res, { ...session, currency: c.config.SHOP_CURRENCY, live });
+  });
+
+  r.get('/:id/analytics', async (req, res) => {
+    const s = await sessionOr404(String(req.params.id));
+    if (s.sellerId !== me(req).id) throw forbidden('Only the seller sees the analytics');
+    if (s.roomId && (await roomExists(s.roomId))) {
+      const live = await callRoom<Record<string, unknown>>(s.roomId, 'rpcAnalytics', [s.sellerId], 'Shopping stream');
+      return ok(res, { sessionId: s.id, status: s.status, live: true, ...live });
+    }
+    ok(res, { sessionId: s.id, status: s.status, live: false, ...(s.analytics ?? {}) });
+  });
+
+  r.post('/:id/start', async (req, res) => ok(res, await call(String(req.params.id), 'rpcStart', [me(req).id])));
+  r.post('/:id/end', async (req, res) => ok(res, await call(String(req.params.id), 'rpcEnd', [me(req).id])));
+  r.post('/:id/products', async (req, res) =>
+    ok(res, await call(String(req.params.id), 'rpcAddProduct', [me(req).id, req.body]), 201),
+  );
+  r.post('/:id/products/pin', async (req, res) =>
+    ok(res, await call(String(req.params.id), 'rpcPin', [me(req).id, req.body])),
+  );
+  r.post('/:id/interactions', async (req, res) =>
+    ok(res, await call(String(req.params.id), 'rpcInteraction', [me(req), req.body])),
+  );
+  r.post('/:id/orders', async (req, res) => {
+    const result = await call<{ replayed: boolean }>(String(req.params.id), 'rpcOrder', [me(req), req.body]);
+    ok(res, result, result.replayed ? 200 : 201);
+  });
+  r.post('/:id/vouchers', async (req, res) =>
+    ok(res, { voucher: await call(String(req.params.id), 'rpcVoucher', [me(req).id, req.body]) }, 201),
+  );
+  r.post('/:id/vouchers/use', async (req, res) =>
+    ok(res, await call(String(req.params.id), 'rpcCheckVoucher', [me(req), req.body])),
+  );
+  return r;
+}

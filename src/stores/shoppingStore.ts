@@ -1,0 +1,555 @@
+/**
+ * Live shopping persistence: catalog, sessions, stream products, orders, vouchers.
+ * Stock is guarded here as well as in the room: an order decrements `remaining`
+ * only `WHERE remaining >= quantity` (and CHECK constraints), inside the order's transaction.
+ */
+import type { DataSource, EntityManager } from 'typeorm';
+import { ctx } from '../context';
+import { AppError, ErrorCode, conflict } from '../errors';
+
+export interface ProductRow {
+  id: string;
+  sellerId: string;
+  name: string;
+  description: string;
+  price: number;
+  stock: number;
+  images: string[];
+  createdAt: string;
+}
+
+export interface SessionRow {
+  id: string;
+  roomId: string | null;
+  sellerId: string;
+  sellerName: string;
+  title: string;
+  description: string;
+  status: string;
+  analytics: Record<string, unknown> | null;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+export interface StreamProductRow {
+  id: string;
+  productId: string;
+  name: string;
+  livePrice: number;
+  offered: number;
+  remaining: number;
+  flashPrice: number | null;
+  flashQuantity: number | null;
+  flashRemaining: number | null;
+  flashEndsAt: number | null;
+  perCustomerLimit: number | null;
+}
+
+export interface VoucherRow {
+  id: string;
+  code: string;
+  type: 'percent' | 'fixed';
+  value: number;
+  usageLimit: number;
+  perUserLimit: number;
+  minOrderAmount: number;
+  expiresAt: number | null;
+  productIds: string[] | null;
+  private: boolean;
+  uses: number;
+}
+
+export interface OrderRow {
+  id: string;
+  sessionId: string;
+  productId: string;
+  buyerId: string;
+  quantity: number;
+  unitPrice: number;
+  discount: number;
+  total: number;
+  flash: boolean;
+  voucherId: string | null;
+  status: string;
+  idempotencyKey: string;
+  expiresAt: number;
+  createdAt: string;
+}
+
+export interface NewOrder {
+  sessionId: string;
+  streamProductId: string;
+  productId: string;
+  buyerId: string;
+  quantity: number;
+  unitPrice: number;
+  discount: number;
+  total: number;
+  flash: boolean;
+  voucherId: string | null;
+  idempotencyKey: string;
+  expiresAt: number;
+}
+
+const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
+const ms = (d: unknown) => (d ? new Date(d as string).getTime() : null);
+
+const toProduct = (r: any): ProductRow => ({
+  id: r.id,
+  sellerId: r.seller_id,
+  name: r.name,
+  description: r.description,
+  price: r.price,
+  stock: r.stock,
+  images: r.images ?? [],
+  createdAt: iso(r.created_at)!,
+});
+
+const toSession = (r: any): SessionRow => ({
+  id: r.id,
+  roomId: r.room_id,
+  sellerId: r.seller_id,
+  sellerName: r.username,
+  title: r.title,
+  description: r.description,
+  status: r.status,
+  analytics: r.analytics ?? null,
+  createdAt: iso(r.created_at)!,
+  startedAt: iso(r.started_at),
+  endedAt: iso(r.ended_at),
+});
+
+const toStreamProduct = (r: any): StreamProductRow => ({
+  id: r.id,
+  productId: r.product_id,
+  name: r.name,
+  livePrice: r.live_price,
+  offered: r.offered,
+  remaining: r.remaining,
+  flashPrice: r.flash_price,
+  flashQuantity: r.flash_quantity,
+  flashRemaining: r.flash_remaining,
+  flashEndsAt: ms(r.flash_ends_at),
+  perCustomerLimit: r.per_customer_limit,
+});
+
+const toVoucher = (r: any): VoucherRow => ({
+  id: r.id,
+  code: r.code,
+  type: r.type,
+  value: r.value,
+  usageLimit: r.usage_limit,
+  perUserLimit: r.per_user_limit,
+  minOrderAmount: r.min_order_amount,
+  expiresAt: ms(r.expires_at),
+  productIds: r.product_ids ?? null,
+  private: r.private,
+  uses: r.uses,
+});
+
+export const toOrder = (r: any): OrderRow => ({
+  id: r.id,
+  sessionId: r.session_id,
+  productId: r.product_id,
+  buyerId: r.buyer_id,
+  quantity: r.quantity,
+  unitPrice: r.unit_price,
+  discount: r.discount,
+  total: r.total,
+  flash: r.flash,
+  voucherId: r.voucher_id,
+  status: r.status,
+  idempotencyKey: r.idempotency_key,
+  expiresAt: ms(r.expires_at)!,
+  createdAt: iso(r.created_at)!,
+});
+
+const SESSION_SELECT = `SELECT s.*, u.username FROM shopping_sessions s JOIN users u ON u.id = s.seller_id`;
+
+export class ShoppingStore {
+  constructor(private readonly ds: DataSource) {}
+
+  // --- catalog --------------------------------------------------------------------
+
+  async createProduct(
+    sellerId: string,
+    p: { name: string; description: string; price: number; stock: number; images: string[] },
+  ): Promise<ProductRow> {
+    const [r] = await this.ds.query(
+      `INSERT INTO products (seller_id, name, description, price, stock, images) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+      [sellerId, p.name, p.description, p.price, p.stock, JSON.stringify(p.images)],
+    );
+    return toProduct(r);
+  }
+
+  async getProduct(id: string): Promise<ProductRow | null> {
+    const [r] = await this.ds.query(`SELECT * FROM products WHERE id = $1`, [id]);
+    return r ? toProduct(r) : null;
+  }
+
+  async myProducts(sellerId: string): Promise<ProductRow[]> {
+    const rows = await this.ds.query(`SELECT * FROM products WHERE seller_id = $1 ORDER BY created_at DESC LIMIT 500`, [
+      sellerId,
+    ]);
+    return rows.map(toProduct);
+  }
+
+  async updateProduct(
+    id: string,
+    p: Partial<{ name: string; description: string; price: number; stock: number; images: string[] }>,
+  ): Promise<ProductRow> {
+    const [rows] = await this.ds.query(
+      `UPDATE products SET name = COALESCE($2, name), description = COALESCE($3, description), price = COALESCE($4, price),
+         stock = COALESCE($5, stock), images = COALESCE($6::jsonb, images), updated_at = now() WHERE id = $1 RETURNING *`,
+      [
+        id,
+        p.name ?? null,
+        p.description ?? null,
+        p.price ?? null,
+        p.stock ?? null,
+        p.images ? JSON.stringify(p.images) : null,
+      ],
+    );
+    return toProduct(rows[0]);
+  }
+
+  // --- sessions -------------------------------------------------------------------
+
+  async createSession(sellerId: string, title: string, description: string): Promise<string> {
+    const [r] = await this.ds.query(
+      `INSERT INTO shopping_sessions (seller_id, title, description, status) VALUES ($1, $2, $3, 'scheduled') RETURNING id`,
+      [sellerId, title, description],
+    );
+    return r.id;
+  }
+
+  async getSession(id: string): Promise<SessionRow | null> {
+    const [r] = await this.ds.query(`${SESSION_SELECT} WHERE s.id = $1`, [id]);
+    return r ? toSession(r) : null;
+  }
+
+  async setRoom(id: string, roomId: string): Promise<void> {
+    await this.ds.query(`UPDATE shopping_sessions SET room_id = $2 WHERE id = $1`, [id, roomId]);
+  }
+
+  async markLive(id: string): Promise<void> {
+    await this.ds.query(
+      `UPDATE shopping_sessions SET status = 'live', started_at = now() WHERE id = $1 AND status = 'scheduled'`,
+      [id],
+    );
+  }
+
+  /** Ends a session (ended, or interrupted by shutdown) and keeps its analytics snapshot. */
+  async close(id: string, status: 'ended' | 'interrupted', analytics: Record<string, unknown> | null): Promise<void> {
+    await this.ds.query(
+      `UPDATE shopping_sessions SET status = CASE WHEN status IN ('scheduled', 'live') THEN $2 ELSE status END,
+         ended_at = COALESCE(ended_at, now()), analytics = COALESCE($3::jsonb, analytics) WHERE id = $1`,
+      [id, status, analytics ? JSON.stringify(analytics) : null],
+    );
+  }
+
+  async saveInteractions(rows: Array<{ streamProductId: string; views: number; clicks: number; cartAdds: number }>) {
+    for (const r of rows) {
+      await this.ds.query(`UPDATE stream_products SET views = $2, clicks = $3, cart_adds = $4 WHERE id = $1`, [
+        r.streamProductId,
+        r.views,
+        r.clicks,
+        r.cartAdds,
+      ]);
+    }
+  }
+
+  async activeList(page: number, limit: number) {
+    const rows = await this.ds.query(
+      `${SESSION_SELECT} WHERE s.status = 'live' ORDER BY s.started_at DESC LIMIT $1 OFFSET $2`,
+      [limit, (page - 1) * limit],
+    );
+    const [{ n }] = await this.ds.query(`SELECT count(*)::int AS n FROM shopping_sessions WHERE status = 'live'`);
+    return { items: rows.map(toSession), total: n as number };
+  }
+
+  /** Sellers ranked by revenue of orders not released, over a period. */
+  async topPerformers(sinceMs: number | null, limit: number) {
+    const rows = await this.ds.query(
+      `SELECT s.seller_id, u.username, sum(o.total)::bigint AS revenue, count(*)::int AS orders, sum(o.quantity)::int AS units,
+              count(DISTINCT s.id)::int AS sessions
+         FROM shop_orders o JOIN shopping_sessions s ON s.id = o.session_id JOIN users u ON u.id = s.seller_id
+        WHERE o.status <> 'released' AND ($1::timestamptz IS NULL OR o.created_at >= $1)
+        GROUP BY s.seller_id, u.username ORDER BY revenue DESC LIMIT $2`,
+      [sinceMs === null ? null : new Date(sinceMs), limit],
+    );
+    return rows.map((r: any, i: number) => ({
+      rank: i + 1,
+      sellerId: r.seller_id,
+      username: r.username,
+      revenue: Number(r.revenue),
+      orders: r.orders,
+      units: r.units,
+      sessions: r.sessions,
+    }));
+  }
+
+  // --- stream products ------------------------------------------------------------
+
+  async streamProducts(sessionId: string): Promise<StreamProductRow[]> {
+    const rows = await this.ds.query(
+      `SELECT sp.*, p.name FROM stream_products sp JOIN products p ON p.id = sp.product_id WHERE sp.session_id = $1`,
+      [sessionId],
+    );
+    return rows.map(toStreamProduct);
+  }
+
+  /** Moves `offered` units from the catalog stock into the stream (conditional: never below zero). */
+  async addStreamProduct(a: {
+    sessionId: string;
+    productId: string;
+    livePrice: number;
+    offered: number | null;
+    flash: { price: number; quantity: number; endsAt: number; perCustomerLimit: number | null } | null;
+  }): Promise<StreamProductRow> {
+    return this.ds.transaction(async (m) => {
+      const [p] = await m.query(`SELECT * FROM products WHERE id = $1 FOR UPDATE`, [a.productId]);
+      const offered = a.offered ?? p.stock;
+      if (offered < 1 || p.stock < offered) throw conflict(`Only ${p.stock} units of this product are in stock`);
+      if (a.flash && a.flash.quantity > offered) throw conflict('Flash sale quantity exceeds the units offered');
+      await m.query(`UPDATE products SET stock = stock - $2, updated_at = now() WHERE id = $1`, [a.productId, offered]);
+      const [r] = await m.query(
+        `INSERT INTO stream_products (session_id, product_id, live_price, offered, remaining, flash_price, flash_quantity,
+           flash_remaining, flash_ends_at, per_customer_limit)
+         VALUES ($1, $2, $3, $4, $4, $5, $6, $6, $7, $8) RETURNING *`,
+        [
+          a.sessionId,
+          a.productId,
+          a.livePrice,
+          offered,
+          a.flash?.price ?? null,
+          a.flash?.quantity ?? null,
+          a.flash ? new Date(a.flash.endsAt) : null,
+          a.flash?.perCustomerLimit ?? null,
+        ],
+      );
+      return toStreamProduct({ ...r, name: p.name });
+    });
+  }
+
+  // --- vouchers -------------------------------------------------------------------
+
+  async createVoucher(
+    sessionId: string,
+    v: Omit<VoucherRow, 'id' | 'uses'>,
+  ): Promise<VoucherRow> {
+    try {
+      const [r] = await this.ds.query(
+        `INSERT INTO vouchers (session_id, code, type, value, usage_limit, per_user_limit, min_order_amount, expires_at, product_ids, private)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+        [
+          sessionId,
+          v.code,
+          v.type,
+          v.value,
+          v.usageLimit,
+          v.perUserLimit,
+          v.minOrderAmount,
+          v.expiresAt ? new Date(v.expiresAt) : null,
+          v.productIds ? JSON.stringify(v.productIds) : null,
+          v.private,
+        ],
+      );
+      return toVoucher(r);
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') throw conflict('A voucher with this code already exists');
+      throw err;
+    }
+  }
+
+  async vouchers(sessionId: string): Promise<VoucherRow[]> {
+    return (await this.ds.query(`SELECT * FROM vouchers WHERE session_id = $1`, [sessionId])).map(toVoucher);
+  }
+
+  async voucherUsesByUser(sessionId: string): Promise<Array<{ voucherId: string; userId: string; n: number }>> {
+    const rows = await this.ds.query(
+      `SELECT vu.voucher_id, vu.user_id, count(*)::int AS n FROM voucher_uses vu JOIN vouchers v ON v.id = vu.voucher_id
+        WHERE v.session_id = $1 GROUP BY vu.voucher_id, vu.user_id`,
+      [sessionId],
+    );
+    return rows.map((r: any) => ({ voucherId: r.voucher_id, userId: r.user_id, n: r.n }));
+  }
+
+  // --- orders ---------------------------------------------------------------------
+
+  async findOrder(buyerId: string, key: string): Promise<OrderRow | null> {
+    const [r] = await this.ds.query(`SELECT * FROM shop_orders WHERE buyer_id = $1 AND idempotency_key = $2`, [
+      buyerId,
+      key,
+    ]);
+    return r ? toOrder(r) : null;
+  }
+
+  async getOrder(id: string): Promise<OrderRow | null> {
+    const [r] = await this.ds.query(`SELECT * FROM shop_orders WHERE id = $1`, [id]);
+    return r ? toOrder(r) : null;
+  }
+
+  async sessionOrders(sessionId: string): Promise<OrderRow[]> {
+    return (await this.ds.query(`SELECT * FROM shop_orders WHERE session_id = $1`, [sessionId])).map(toOrder);
+  }
+
+  /**
+   * Commits an order: the row (or the first order of this key), the stock decrement guarded
+   * by `remaining >= quantity`, and the voucher use guarded by `uses < usage_limit`, all in one transaction.
+   */
+  async placeOrder(o: NewOrder): Promise<{ order: OrderRow; replayed: boolean }> {
+    return this.ds.transaction(async (m) => {
+      const [row] = await m.query(
+        `INSERT INTO shop_orders (session_id, stream_product_id, product_id, buyer_id, quantity, unit_price, discount, total,
+           flash, voucher_id, status, idempotency_key, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'reserved', $11, $12)
+         ON CONFLICT (buyer_id, idempotency_key) DO NOTHING RETURNING *`,
+        [
+          o.sessionId,
+          o.streamProductId,
+          o.productId,
+          o.buyerId,
+          o.quantity,
+          o.unitPrice,
+          o.discount,
+          o.total,
+          o.flash,
+          o.voucherId,
+          o.idempotencyKey,
+          new Date(o.expiresAt),
+        ],
+      );
+      if (!row) {
+        const [first] = await m.query(`SELECT * FROM shop_orders WHERE buyer_id = $1 AND idempotency_key = $2`, [
+          o.buyerId,
+          o.idempotencyKey,
+        ]);
+        return { order: toOrder(first), replayed: true };
+      }
+      const [stock] = await m.query(
+        `UPDATE stream_products SET remaining = remaining - $2,
+           flash_remaining = CASE WHEN $3 THEN flash_remaining - $2 ELSE flash_remaining END
+         WHERE id = $1 AND remaining >= $2 AND (NOT $3 OR flash_remaining >= $2) RETURNING remaining`,
+        [o.streamProductId, o.quantity, o.flash],
+      );
+      if (!stock) throw new AppError(ErrorCode.SOLD_OUT, 'Sold out');
+      if (o.voucherId) {
+        const [v] = await m.query(`UPDATE vouchers SET uses = uses + 1 WHERE id = $1 AND uses < usage_limit RETURNING id`, [
+          o.voucherId,
+        ]);
+        if (!v) throw conflict('Voucher has been used up');
+        await m.query(`INSERT INTO voucher_uses (order_id, voucher_id, user_id) VALUES ($1, $2, $3)`, [
+          row.id,
+          o.voucherId,
+          o.buyerId,
+        ]);
+      }
+      return { order: toOrder(row), replayed: false };
+    });
+  }
+
+  /** Service side: a reserved order is paid (409 once it was released). */
+  async markPaid(orderId: string): Promise<OrderRow | null> {
+    const [rows] = await this.ds.query(
+      `UPDATE shop_orders SET status = 'paid', paid_at = now() WHERE id = $1 AND status = 'reserved' RETURNING *`,
+      [orderId],
+    );
+    return rows[0] ? toOrder(rows[0]) : null;
+  }
+
+  /**
+   * Releases a reservation that is still unpaid: the order becomes `released`, its units return
+   * to the stream (and to the flash sale while it runs), its voucher use is given back.
+   */
+  async release(orderId: string): Promise<OrderRow | null> {
+    return this.ds.transaction(async (q: EntityManager) => {
+      const [rows] = await q.query(
+        `UPDATE shop_orders SET status = 'released', released_at = now() WHERE id = $1 AND status = 'reserved' RETURNING *`,
+        [orderId],
+      );
+      const r = rows[0];
+      if (!r) return null;
+      await q.query(
+        `UPDATE stream_products SET remaining = remaining + $2,
+           flash_remaining = CASE WHEN $3 AND flash_ends_at > now() THEN flash_remaining + $2 ELSE flash_remaining END
+         WHERE id = $1`,
+        [r.stream_product_id, r.quantity, r.flash],
+      );
+      if (r.voucher_id) {
+        await q.query(`DELETE FROM voucher_uses WHERE order_id = $1`, [r.id]);
+        await q.query(`UPDATE vouchers SET uses = uses - 1 WHERE id = $1`, [r.voucher_id]);
+      }
+      return toOrder(r);
+    });
+  }
+
+  /** Reserved orders of a session (for the room's expiry timers after a restart of the room). */
+  async reservedOrders(sessionId: string): Promise<OrderRow[]> {
+    return (
+      await this.ds.query(`SELECT * FROM shop_orders WHERE session_id = $1 AND status = 'reserved'`, [sessionId])
+    ).map(toOrder);
+  }
+
+  /**
+   * At start: sessions a dead process left scheduled/live become interrupted; unpaid
+   * reservations of sessions without a live room are released (paid ones stay paid).
+   */
+  async recoverOrphans(roomAlive: (roomId: string) => Promise<boolean>): Promise<{ closed: number; released: number }> {
+    const sessions = await this.ds.query(
+      `SELECT DISTINCT s.id, s.room_id, s.status FROM shopping_sessions s
+        LEFT JOIN shop_orders o ON o.session_id = s.id AND o.status = 'reserved'
+        WHERE s.status IN ('scheduled', 'live') OR o.id IS NOT NULL`,
+    );
+    let closed = 0;
+    let released = 0;
+    for (const s of sessions) {
+      if (s.room_id && (await roomAlive(s.room_id))) continue;
+      if (s.status === 'scheduled' || s.status === 'live') {
+        await this.close(s.id, 'interrupted', null);
+        closed++;
+      }
+      for (const o of await this.reservedOrders(s.id)) if (await this.release(o.id)) released++;
+    }
+    return { closed, released };
+  }
+
+  /** The sums integrity checks compare: per product, units ordered (not released) + remaining = offered. */
+  async integrity(sessionId: string) {
+    const products = await this.ds.query(
+      `SELECT sp.product_id, sp.offered, sp.remaining, sp.flash_quantity, sp.flash_remaining,
+              COALESCE((SELECT sum(quantity) FROM shop_orders o WHERE o.stream_product_id = sp.id AND o.status <> 'released'), 0)::int AS ordered
+         FROM stream_products sp WHERE sp.session_id = $1`,
+      [sessionId],
+    );
+    const vouchers = await this.ds.query(
+      `SELECT v.code, v.uses, v.usage_limit, (SELECT count(*)::int FROM voucher_uses vu WHERE vu.voucher_id = v.id) AS use_rows
+         FROM vouchers v WHERE v.session_id = $1`,
+      [sessionId],
+    );
+    return {
+      products: products.map((p: any) => ({
+        productId: p.product_id,
+        offered: p.offered,
+        remaining: p.remaining,
+        ordered: p.ordered,
+        balanced: p.ordered + p.remaining === p.offered,
+      })),
+      vouchers: vouchers.map((v: any) => ({
+        code: v.code,
+        uses: v.uses,
+        usageLimit: v.usage_limit,
+        useRows: v.use_rows,
+        withinLimit: v.uses <= v.usage_limit && v.use_rows === v.uses,
+      })),
+    };
+  }
+}
+
+let cached: { ds: DataSource; store: ShoppingStore } | undefined;
+export function shoppingStore(): ShoppingStore {
+  const c = ctx();
+  if (cached?.ds !== c.ds) cached = { ds: c.ds, store: new ShoppingStore(c.ds) };
+  return cached.store;
+}
