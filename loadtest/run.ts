@@ -33,7 +33,7 @@ async function main() {
   const opts = parseArgs(rest, scenario.defaults);
   const log = (s: string) => process.stderr.write(`${s}\n`);
   log(`${scenario.name}: ${scenario.description}\noptions ${JSON.stringify(opts)}`);
-  const server = await startServerProcess(scenario.serverEnv?.(opts) ?? {});
+  const server = await startServerProcess(scenario.serverEnv?.(opts) ?? {}, { ownDatabase: scenario.needsDatabase });
   log(`server pid ${server.pid} at ${server.url}`);
   try {
     const result = await scenario.run({

@@ -88,6 +88,8 @@ const EnvSchema = z.object({
 
   // --- stream filters ------------------------------------------------------
   FILTER_CREATOR_SHARE: ratio(0.7),
+  /** Trending is recomputed at most this often (every request in between gets the same list). */
+  FILTER_TRENDING_TTL_MS: int(15_000, 0),
 });
 
 export type Config = z.infer<typeof EnvSchema> & {

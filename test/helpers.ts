@@ -34,6 +34,7 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     MULTIHOST_RECONNECT_GRACE_MS: '1000',
     STREAM_RECONNECT_GRACE_MS: '1000',
     SHOP_RESERVATION_TTL_MS: '1500',
+    FILTER_TRENDING_TTL_MS: '0',
   };
   // The real services CI points us at.
   for (const k of ['DATABASE_URL', 'REDIS_URL'] as const) if (process.env[k]) env[k] = process.env[k]!;

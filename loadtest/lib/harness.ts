@@ -49,6 +49,8 @@ export interface Scenario<O extends Options> {
   name: string;
   description: string;
   defaults: O;
+  /** The scenario reads or seeds the database itself (ServerProcess.databaseUrl). */
+  needsDatabase?: boolean;
   /** Extra environment for the server process (e.g. a faster patch rate). */
   serverEnv?: (opts: O) => Record<string, string>;
   run(ctx: ScenarioContext<O>): Promise<ScenarioResult>;

@@ -8,10 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../src/db/embeddedPostgres';
+import { freePort, startEmbeddedPostgres } from '../../src/db/embeddedPostgres';
 
 export interface ServerProcess {
   url: string;
+  /** Set when the scenario asked for database access (the harness then owns the database). */
+  databaseUrl?: string;
+  databaseSchema?: string;
   pid: number;
   env: Record<string, string>;
   operatorAuth: string;
@@ -58,8 +61,19 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-export async function startServerProcess(extraEnv: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  extraEnv: Record<string, string> = {},
+  opts: { ownDatabase?: boolean } = {},
+): Promise<ServerProcess> {
   const port = await freePort();
+  // A scenario that seeds or checks rows itself gets a database this process owns, shared with the server.
+  const db =
+    opts.ownDatabase && !process.env.LOADTEST_DATABASE_URL
+      ? await startEmbeddedPostgres({
+          dir: path.join(os.tmpdir(), `live-arena-loaddb-${randomBytes(4).toString('hex')}`, 'pg'),
+          ephemeral: true,
+        })
+      : undefined;
   const operatorPassword = `op-${randomBytes(8).toString('hex')}`;
   const serviceKey = `svc-${randomBytes(12).toString('hex')}`;
   const env: Record<string, string> = {
@@ -83,6 +97,7 @@ export async function startServerProcess(extraEnv: Record<string, string> = {}):
       ? { DATABASE_URL: process.env.LOADTEST_DATABASE_URL, DATABASE_SCHEMA: `load_${randomBytes(4).toString('hex')}` }
       : {}),
     ...(process.env.LOADTEST_REDIS_URL ? { REDIS_URL: process.env.LOADTEST_REDIS_URL } : {}),
+    ...(db ? { DATABASE_URL: db.url } : {}),
     ...extraEnv,
   };
   const child: ChildProcess = spawn(
@@ -119,6 +134,8 @@ export async function startServerProcess(extraEnv: Record<string, string> = {}):
   const pid = child.pid!;
   return {
     url,
+    databaseUrl: env.DATABASE_URL,
+    databaseSchema: env.DATABASE_SCHEMA ?? 'public',
     pid,
     env,
     operatorAuth: `Basic ${Buffer.from(`admin:${operatorPassword}`).toString('base64')}`,
@@ -130,6 +147,7 @@ export async function startServerProcess(extraEnv: Record<string, string> = {}):
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       const code = await exited;
       clearTimeout(timer);
+      await db?.stop();
       return code;
     },
   };

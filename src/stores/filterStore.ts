@@ -71,10 +71,16 @@ export interface UnlockResult {
   alreadyOwned: boolean;
 }
 
+type TrendingFilter = FilterView & { trendingScore: number; usesLast24h: number };
+const TRENDING_MAX = 100;
+
 export class FilterStore {
+  private trendingCache?: { at: number; promise: Promise<TrendingFilter[]> };
+
   constructor(
     private readonly ds: DataSource,
     private readonly wallet: WalletStore,
+    private readonly trendingTtlMs = 15_000,
   ) {}
 
   async seed(): Promise<void> {
@@ -131,7 +137,20 @@ export class FilterStore {
    * Uses in the last 24 hours from the hourly rollup, each hour weighted by recency
    * (1.0 for the current hour down to 0.25 a day ago).
    */
-  async trending(limit: number): Promise<Array<FilterView & { trendingScore: number; usesLast24h: number }>> {
+  async trending(limit: number): Promise<TrendingFilter[]> {
+    // One computation serves every request for FILTER_TRENDING_TTL_MS (it reads up to 24 buckets per filter).
+    const now = Date.now();
+    if (!this.trendingCache || now - this.trendingCache.at >= this.trendingTtlMs) {
+      const promise = this.computeTrending(TRENDING_MAX);
+      this.trendingCache = { at: now, promise };
+      promise.catch(() => {
+        if (this.trendingCache?.promise === promise) this.trendingCache = undefined;
+      });
+    }
+    return (await this.trendingCache.promise).slice(0, limit);
+  }
+
+  private async computeTrending(limit: number): Promise<TrendingFilter[]> {
     const rows = await this.ds.query(
       `WITH t AS (
          SELECT filter_id, sum(uses)::int AS uses,
@@ -331,6 +350,7 @@ export class FilterStore {
 let cached: { ds: DataSource; store: FilterStore } | undefined;
 export function filterStore(): FilterStore {
   const c = ctx();
-  if (cached?.ds !== c.ds) cached = { ds: c.ds, store: new FilterStore(c.ds, c.wallet) };
+  if (cached?.ds !== c.ds)
+    cached = { ds: c.ds, store: new FilterStore(c.ds, c.wallet, c.config.FILTER_TRENDING_TTL_MS) };
   return cached.store;
 }
