@@ -49,6 +49,8 @@ interface LiveProduct {
   unique: { view: Set<string>; click: Set<string>; cart_add: Set<string> };
   soldOutAnnounced: boolean;
   flashTimer?: Delayed;
+  /** Set when the flash sale ran out of time or units: the live price from then on. */
+  flashOver: boolean;
 }
 
 interface LiveVoucher extends VoucherRow {
@@ -231,7 +233,8 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
       const lp = this.addLive(row);
       const payload = this.productPayload(lp);
       this.broadcast(ShopEvents.productAdded, { product: payload });
-      if (f) this.broadcast(ShopEvents.flashSale, { product: payload, countdown: f.expiresIn, endsAt: row.flashEndsAt });
+      if (f)
+        this.broadcast(ShopEvents.flashSale, { product: payload, countdown: f.expiresIn, endsAt: row.flashEndsAt });
       return { product: payload };
     });
   }
@@ -463,7 +466,7 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
     if (!released) return; // paid meanwhile
     const lp = this.products.get(o.productId);
     if (lp) {
-      const flashBack = o.flash && lp.row.flashEndsAt !== null && Date.now() < lp.row.flashEndsAt;
+      const flashBack = o.flash && !lp.flashOver && lp.row.flashEndsAt !== null && Date.now() < lp.row.flashEndsAt;
       const voucher = o.voucherId ? [...this.vouchers.values()].find((v) => v.id === o.voucherId) : undefined;
       this.adjust(lp, o.buyerId, o.quantity, flashBack, voucher, 1);
       if (lp.remaining > 0) lp.soldOutAnnounced = false;
@@ -543,6 +546,7 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
       counts: { view: 0, click: 0, cart_add: 0 },
       unique: { view: new Set(), click: new Set(), cart_add: new Set() },
       soldOutAnnounced: row.remaining === 0,
+      flashOver: false,
     };
     this.products.set(row.productId, lp);
     const sp = new ShopProduct();
@@ -555,7 +559,9 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
     this.state.products.set(row.productId, sp);
     this.syncProduct(lp);
     if (row.flashEndsAt && row.flashEndsAt > Date.now()) {
-      lp.flashTimer = this.clock.setTimeout(() => this.endFlash(lp), row.flashEndsAt - Date.now());
+      const endsAt = row.flashEndsAt;
+      // The room clock may fire a hair before the wall clock reaches endsAt.
+      lp.flashTimer = this.clock.setTimeout(() => this.endFlash(lp, endsAt), endsAt - Date.now());
     }
     return lp;
   }
@@ -566,24 +572,25 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
       remaining: lp.remaining,
       flashPrice: lp.row.flashPrice,
       flashRemaining: lp.row.flashQuantity === null ? null : lp.flashRemaining,
-      flashEndsAt: lp.row.flashEndsAt,
+      flashEndsAt: lp.flashOver ? 0 : lp.row.flashEndsAt,
     };
   }
 
-  private syncProduct(lp: LiveProduct): void {
+  private syncProduct(lp: LiveProduct, now = Date.now()): void {
     const sp = this.state.products.get(lp.row.productId);
     if (!sp) return;
-    const { unitPrice, flash } = priceAt(this.pricing(lp), Date.now());
+    const { unitPrice, flash } = priceAt(this.pricing(lp), now);
     sp.remaining = lp.remaining;
     sp.flashRemaining = lp.row.flashQuantity === null ? 0 : lp.flashRemaining;
     sp.currentPrice = unitPrice;
     sp.flashActive = flash;
   }
 
-  private endFlash(lp: LiveProduct): void {
+  private endFlash(lp: LiveProduct, at = Date.now()): void {
     lp.flashTimer?.clear();
     lp.flashTimer = undefined;
-    this.syncProduct(lp);
+    lp.flashOver = true;
+    this.syncProduct(lp, Math.max(at, Date.now()));
     this.broadcast(ShopEvents.flashSaleEnded, { productId: lp.row.productId, price: lp.row.livePrice });
   }
 

@@ -15,7 +15,10 @@ export const shoppingFeature: Feature = {
   ready: async (c) => {
     const r = await shoppingStore().recoverOrphans(roomExists);
     if (r.closed || r.released) {
-      c.logger.warn(r, 'shopping sessions left live by a stopped process closed as interrupted; unpaid reservations released');
+      c.logger.warn(
+        r,
+        'shopping sessions left live by a stopped process closed as interrupted; unpaid reservations released',
+      );
     }
   },
 };

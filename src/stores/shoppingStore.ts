@@ -266,7 +266,7 @@ export class ShoppingStore {
       [limit, (page - 1) * limit],
     );
     const [{ n }] = await this.ds.query(`SELECT count(*)::int AS n FROM shopping_sessions WHERE status = 'live'`);
-    return { items: rows.map(toSession), total: n as number };
+    return { items: rows.map(toSession) as SessionRow[], total: n as number };
   }
 
   /** Sellers ranked by revenue of orders not released, over a period. */
@@ -335,10 +335,7 @@ export class ShoppingStore {
 
   // --- vouchers -------------------------------------------------------------------
 
-  async createVoucher(
-    sessionId: string,
-    v: Omit<VoucherRow, 'id' | 'uses'>,
-  ): Promise<VoucherRow> {
+  async createVoucher(sessionId: string, v: Omit<VoucherRow, 'id' | 'uses'>): Promise<VoucherRow> {
     try {
       const [r] = await this.ds.query(
         `INSERT INTO vouchers (session_id, code, type, value, usage_limit, per_user_limit, min_order_amount, expires_at, product_ids, private)
@@ -436,9 +433,10 @@ export class ShoppingStore {
       );
       if (!stock) throw new AppError(ErrorCode.SOLD_OUT, 'Sold out');
       if (o.voucherId) {
-        const [v] = await m.query(`UPDATE vouchers SET uses = uses + 1 WHERE id = $1 AND uses < usage_limit RETURNING id`, [
-          o.voucherId,
-        ]);
+        const [v] = await m.query(
+          `UPDATE vouchers SET uses = uses + 1 WHERE id = $1 AND uses < usage_limit RETURNING id`,
+          [o.voucherId],
+        );
         if (!v) throw conflict('Voucher has been used up');
         await m.query(`INSERT INTO voucher_uses (order_id, voucher_id, user_id) VALUES ($1, $2, $3)`, [
           row.id,
@@ -516,7 +514,10 @@ export class ShoppingStore {
   }
 
   /** The sums integrity checks compare: per product, units ordered (not released) + remaining = offered. */
-  async integrity(sessionId: string) {
+  async integrity(sessionId: string): Promise<{
+    products: Array<{ productId: string; offered: number; remaining: number; ordered: number; balanced: boolean }>;
+    vouchers: Array<{ code: string; uses: number; usageLimit: number; useRows: number; withinLimit: boolean }>;
+  }> {
     const products = await this.ds.query(
       `SELECT sp.product_id, sp.offered, sp.remaining, sp.flash_quantity, sp.flash_remaining,
               COALESCE((SELECT sum(quantity) FROM shop_orders o WHERE o.stream_product_id = sp.id AND o.status <> 'released'), 0)::int AS ordered

@@ -43,6 +43,7 @@ async function addToStream(seller: TestUser, sessionId: string, body: Record<str
 
 async function join(user: TestUser, roomId: string): Promise<Room> {
   const room = await sdk(user).joinById(roomId);
+  room.onMessage('*', () => undefined);
   await waitFor(() => room.state?.sessionId, 3000, 'initial state');
   return room;
 }
@@ -77,7 +78,11 @@ describe('Live shopping', function () {
     assert.equal(patched.body.data.product.price, 4500);
     const other = await api('PATCH', `/api/products/${p.id}`, { token: b!.token, body: { price: 1 } });
     assert.equal(other.status, 403);
-    for (const body of [{ name: 'x', price: -1, stock: 1 }, { name: 'x', price: 1.5, stock: 1 }, { price: 100, stock: 1 }]) {
+    for (const body of [
+      { name: 'x', price: -1, stock: 1 },
+      { name: 'x', price: 1.5, stock: 1 },
+      { price: 100, stock: 1 },
+    ]) {
       const bad = await api('POST', '/api/products', { token: a!.token, body });
       assert.equal(bad.status, 400, JSON.stringify(body));
       assert.equal(bad.body.code, 'VALIDATION');
@@ -121,7 +126,12 @@ describe('Live shopping', function () {
 
     // Interactions by HTTP and message.
     assert.equal(
-      (await api('POST', `/api/live-shopping/${s.sessionId}/interactions`, { token: b1!.token, body: { productId: p.id, type: 'view' } })).status,
+      (
+        await api('POST', `/api/live-shopping/${s.sessionId}/interactions`, {
+          token: b1!.token,
+          body: { productId: p.id, type: 'view' },
+        })
+      ).status,
       200,
     );
     r2.send('interaction', { productId: p.id, type: 'click' });
@@ -209,7 +219,8 @@ describe('Live shopping', function () {
     const theirs = await product(other!);
     const s = await session(seller!, false);
     const early = await order(buyer!, s.sessionId, { productId: mine.id });
-    assert.equal(early.status, 404, 'not in the stream yet');
+    assert.equal(early.status, 409, 'not live yet');
+    assert.equal(early.body.code, 'INVALID_STATE');
     const foreign = await addToStream(seller!, s.sessionId, { productId: theirs.id, livePrice: 100 });
     assert.equal(foreign.status, 403);
     for (const [path, body] of [
@@ -241,7 +252,11 @@ describe('Live shopping', function () {
     room.send('order', { productId: 'nope', quantity: 0 });
     await waitFor(() => errs.length === 1, 3000, 'error');
     assert.equal(errs[0].code, 'VALIDATION');
-    for (const body of [{ productId: mine.id, quantity: 0 }, { productId: mine.id, quantity: 1, idempotencyKey: '' }, 'x']) {
+    for (const body of [
+      { productId: mine.id, quantity: 0 },
+      { productId: mine.id, quantity: 1, idempotencyKey: '' },
+      'x',
+    ]) {
       const r = await api('POST', `/api/live-shopping/${s.sessionId}/orders`, { token: buyer!.token, body });
       assert.equal(r.status, 400, JSON.stringify(body));
     }
@@ -264,7 +279,11 @@ describe('Live shopping', function () {
     const announced = nextMessage(room, 'live-shopping:voucher');
     const mk = (body: Record<string, unknown>) =>
       api('POST', `/api/live-shopping/${s.sessionId}/vouchers`, { token: seller.token, body });
-    assert.equal((await mk({ code: 'SAVE10', type: 'percent', value: 10, usageLimit: 2, perUserLimit: 1, minOrderAmount: 3000 })).status, 201);
+    assert.equal(
+      (await mk({ code: 'SAVE10', type: 'percent', value: 10, usageLimit: 2, perUserLimit: 1, minOrderAmount: 3000 }))
+        .status,
+      201,
+    );
     assert.equal((await announced).code, 'SAVE10');
     const privAnn = nextMessage(room, 'live-shopping:voucher');
     assert.equal((await mk({ code: 'VIP', type: 'fixed', value: 500, usageLimit: 5, private: true })).status, 201);
@@ -273,7 +292,10 @@ describe('Live shopping', function () {
     assert.equal(priv.value, 500);
     assert.equal((await mk({ code: 'SAVE10', type: 'fixed', value: 1, usageLimit: 1 })).status, 409);
     assert.equal((await mk({ code: 'BAD', type: 'percent', value: 150, usageLimit: 1 })).status, 400);
-    assert.equal((await mk({ code: 'SOON', type: 'fixed', value: 100, usageLimit: 5, expiresAt: Date.now() + 800 })).status, 201);
+    assert.equal(
+      (await mk({ code: 'SOON', type: 'fixed', value: 100, usageLimit: 5, expiresAt: Date.now() + 800 })).status,
+      201,
+    );
 
     const check = await api('POST', `/api/live-shopping/${s.sessionId}/vouchers/use`, {
       token: b1!.token,

@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import { checkVoucher, flashActive, orderTotal, priceAt, rates, type VoucherRule, voucherDiscount } from '../../src/domain/shopping/rules';
+import {
+  checkVoucher,
+  flashActive,
+  orderTotal,
+  priceAt,
+  rates,
+  type VoucherRule,
+  voucherDiscount,
+} from '../../src/domain/shopping/rules';
 
 describe('Live shopping rules', () => {
   const p = { livePrice: 2999, remaining: 10, flashPrice: 1999, flashRemaining: 5, flashEndsAt: 10_000 };
@@ -13,7 +21,17 @@ describe('Live shopping rules', () => {
   });
 
   it('checks vouchers: expiry, scope, minimum, limits; computes discounts', () => {
-    const v: VoucherRule = { code: 'X', type: 'percent', value: 10, usageLimit: 2, perUserLimit: 1, minOrderAmount: 1000, expiresAt: 50, productIds: ['a'], uses: 0 };
+    const v: VoucherRule = {
+      code: 'X',
+      type: 'percent',
+      value: 10,
+      usageLimit: 2,
+      perUserLimit: 1,
+      minOrderAmount: 1000,
+      expiresAt: 50,
+      productIds: ['a'],
+      uses: 0,
+    };
     const o = { productId: 'a', subtotal: 2000, usesByUser: 0, now: 10 };
     assert.deepEqual(checkVoucher(v, o), { ok: true, discount: 200 });
     assert.equal((checkVoucher(v, { ...o, now: 50 }) as any).code, 'INVALID_STATE');

@@ -72,7 +72,10 @@ export type OrderBody = z.infer<typeof OrderBody>;
 
 export const VoucherBody = z
   .object({
-    code: z.string().trim().regex(/^[A-Za-z0-9_-]{3,40}$/, 'letters, digits, _ and - (3-40)'),
+    code: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]{3,40}$/, 'letters, digits, _ and - (3-40)'),
     type: z.enum(['percent', 'fixed']),
     value: z.number().int().min(1).max(100_000_000),
     usageLimit: z.number().int().min(1).max(1_000_000),

@@ -14,7 +14,9 @@ export function flashActive(p: PricedProduct, now: number): boolean {
 
 /** The unit price right now: the flash price while the flash sale has time and units, the live price after. */
 export function priceAt(p: PricedProduct, now: number): { unitPrice: number; flash: boolean } {
-  return flashActive(p, now) ? { unitPrice: p.flashPrice ?? p.livePrice, flash: true } : { unitPrice: p.livePrice, flash: false };
+  return flashActive(p, now)
+    ? { unitPrice: p.flashPrice ?? p.livePrice, flash: true }
+    : { unitPrice: p.livePrice, flash: false };
 }
 
 export interface VoucherRule {
@@ -29,20 +31,25 @@ export interface VoucherRule {
   uses: number;
 }
 
-export type VoucherCheck = { ok: true; discount: number } | { ok: false; reason: string; code: 'VALIDATION' | 'INVALID_STATE' | 'CONFLICT' };
+export type VoucherCheck =
+  | { ok: true; discount: number }
+  | { ok: false; reason: string; code: 'VALIDATION' | 'INVALID_STATE' | 'CONFLICT' };
 
 /** Would this voucher apply to this order, and for how much? (Uses are consumed atomically elsewhere.) */
 export function checkVoucher(
   v: VoucherRule,
   o: { productId: string; subtotal: number; usesByUser: number; now: number },
 ): VoucherCheck {
-  if (v.expiresAt !== null && o.now >= v.expiresAt) return { ok: false, reason: 'Voucher has expired', code: 'INVALID_STATE' };
-  if (v.productIds && !v.productIds.includes(o.productId)) return { ok: false, reason: 'Voucher does not apply to this product', code: 'VALIDATION' };
+  if (v.expiresAt !== null && o.now >= v.expiresAt)
+    return { ok: false, reason: 'Voucher has expired', code: 'INVALID_STATE' };
+  if (v.productIds && !v.productIds.includes(o.productId))
+    return { ok: false, reason: 'Voucher does not apply to this product', code: 'VALIDATION' };
   if (o.subtotal < v.minOrderAmount) {
     return { ok: false, reason: `Order must be at least ${v.minOrderAmount} for this voucher`, code: 'VALIDATION' };
   }
   if (v.uses >= v.usageLimit) return { ok: false, reason: 'Voucher has been used up', code: 'CONFLICT' };
-  if (o.usesByUser >= v.perUserLimit) return { ok: false, reason: 'You have already used this voucher', code: 'CONFLICT' };
+  if (o.usesByUser >= v.perUserLimit)
+    return { ok: false, reason: 'You have already used this voucher', code: 'CONFLICT' };
   return { ok: true, discount: voucherDiscount(v, o.subtotal) };
 }
 
@@ -62,7 +69,13 @@ export interface ProductCounters {
   cartAdds: number;
 }
 
-export function rates(o: { orders: number; revenue: number; uniqueViewers: number; flashSold: number; flashOffered: number }) {
+export function rates(o: {
+  orders: number;
+  revenue: number;
+  uniqueViewers: number;
+  flashSold: number;
+  flashOffered: number;
+}) {
   const r2 = (n: number) => Math.round(n * 10_000) / 10_000;
   return {
     averageOrderValue: o.orders ? Math.round(o.revenue / o.orders) : 0,
