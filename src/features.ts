@@ -32,4 +32,11 @@ export interface Feature {
   stop?: (c: AppContext) => Promise<void>;
 }
 
-export const features: Feature[] = [coreFeature, webrtcFeature, pkFeature, multihostFeature, shoppingFeature, filtersFeature];
+export const features: Feature[] = [
+  coreFeature,
+  webrtcFeature,
+  pkFeature,
+  multihostFeature,
+  shoppingFeature,
+  filtersFeature,
+];
