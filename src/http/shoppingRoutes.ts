@@ -8,7 +8,7 @@ import { forbidden, invalidState, notFound } from '../errors';
 import { callRoom, roomExists } from '../rooms/roomCall';
 import { type SessionRow, shoppingStore } from '../stores/shoppingStore';
 import { isUuid, pagination, parse } from '../validation';
-import { me, ok, requireService } from './middleware';
+import { me, ok, requireOperator, requireService } from './middleware';
 
 /** POST /api/products, GET /api/products/mine, PATCH /api/products/:id — the seller's catalog. */
 export function productRoutes(_c: AppContext): Router {
@@ -25,6 +25,17 @@ export function productRoutes(_c: AppContext): Router {
     if (!product) throw notFound('Product');
     if (product.sellerId !== me(req).id) throw forbidden('Not your product');
     ok(res, { product: await shoppingStore().updateProduct(id, parse(ProductPatch, req.body)) });
+  });
+  return r;
+}
+
+/** GET /api/admin/live-shopping/integrity?sessionId= — the stock and voucher sums (operators). */
+export function shopAdminRoutes(c: AppContext): Router {
+  const r = Router();
+  r.use(requireOperator(c));
+  r.get('/integrity', async (req, res) => {
+    const { sessionId } = parse(z.object({ sessionId: z.string().uuid() }), req.query);
+    ok(res, await shoppingStore().integrity(sessionId));
   });
   return r;
 }

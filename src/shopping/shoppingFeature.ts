@@ -1,5 +1,5 @@
 import type { Feature } from '../features';
-import { productRoutes, shoppingRoutes } from '../http/shoppingRoutes';
+import { productRoutes, shopAdminRoutes, shoppingRoutes } from '../http/shoppingRoutes';
 import { LiveShoppingRoom } from '../rooms/LiveShoppingRoom';
 import { roomExists } from '../rooms/roomCall';
 import { shoppingStore } from '../stores/shoppingStore';
@@ -11,6 +11,7 @@ export const shoppingFeature: Feature = {
   routes: (c) => [
     { path: '/products', router: productRoutes(c) },
     { path: '/live-shopping', router: shoppingRoutes(c) },
+    { path: '/admin/live-shopping', router: shopAdminRoutes(c) },
   ],
   ready: async (c) => {
     const r = await shoppingStore().recoverOrphans(roomExists);

@@ -1,0 +1,213 @@
+/**
+ * flash-sale-rush: a seller opens a flash sale of `stock` units; `buyers` bots order at the
+ * same moment, half as `order` room messages and half over HTTP, and a share of them retry with
+ * the same idempotency key. Latency = from an order's send to its answer (result or 409).
+ * Afterwards the stock sums are checked against the database (operator integrity endpoint).
+ *
+ *   npm run loadtest -- flash-sale-rush --buyers=2000 --stock=100 --retry-share=0.1
+ */
+import type { Room } from '@colyseus/sdk';
+import {
+  type Bot,
+  defineScenario,
+  ErrorCounter,
+  Histogram,
+  http,
+  leaveAll,
+  pool,
+  registerBots,
+  sdkFor,
+  sleep,
+} from '../lib/harness';
+
+interface Outcome {
+  buyer: number;
+  ok: boolean;
+  status: number;
+  code?: string;
+  orderId?: string;
+}
+
+export default defineScenario({
+  name: 'flash-sale-rush',
+  description: 'N buyers order one flash sale at once (room + HTTP, retries); exactly the stock sold, the rest 409',
+  defaults: { buyers: 2000, stock: 100, roomShare: 0.5, retryShare: 0.1 },
+  async run({ server, opts, progress }) {
+    const log = (s: string) => process.stderr.write(`${s}\n`);
+    const nBuyers = Number(opts.buyers);
+    const stock = Number(opts.stock);
+    const errors = new ErrorCounter();
+
+    log(`registering 1 seller and ${nBuyers} buyers`);
+    const [seller] = await registerBots(server, 1, 'seller');
+    const buyers = await registerBots(server, nBuyers, 'buyer');
+    const s = seller!;
+    const p = await http(server, 'POST', '/api/products', {
+      token: s.token,
+      body: { name: 'Flash sneaker', price: 9900, stock },
+    });
+    if (p.status !== 201) throw new Error(`product: ${p.status} ${JSON.stringify(p.body)}`);
+    const productId = p.body.data.product.id as string;
+    const created = await http(server, 'POST', '/api/live-shopping', { token: s.token, body: { title: 'Rush' } });
+    if (created.status !== 201) throw new Error(`session: ${created.status}`);
+    const { sessionId, roomId } = created.body.data as { sessionId: string; roomId: string };
+    await http(server, 'POST', `/api/live-shopping/${sessionId}/start`, { token: s.token });
+    const added = await http(server, 'POST', `/api/live-shopping/${sessionId}/products`, {
+      token: s.token,
+      body: { productId, livePrice: 9900, flashSale: { quantity: stock, expiresIn: 600, price: 4900 } },
+    });
+    if (added.status !== 201) throw new Error(`add product: ${added.status} ${JSON.stringify(added.body)}`);
+
+    const nRoom = Math.round(nBuyers * Number(opts.roomShare));
+    log(`joining ${nRoom} buyers to the room; ${nBuyers - nRoom} order over HTTP`);
+    const rooms: Room[] = await pool(nRoom, 32, async (i) => {
+      const room = await sdkFor(server, buyers[i]!).joinById(roomId);
+      room.onMessage('*', () => undefined);
+      return room;
+    });
+    const sellerRoom = await sdkFor(server, s).joinById(roomId);
+    let sellerEvents = 0;
+    sellerRoom.onMessage('live-shopping:order', () => sellerEvents++);
+    sellerRoom.onMessage('*', () => undefined);
+    await sleep(500);
+
+    const latency = new Histogram();
+    const outcomes: Outcome[] = [];
+    const retryEvery = Number(opts.retryShare) > 0 ? Math.round(1 / Number(opts.retryShare)) : 0;
+    let sent = 0;
+    const stop = progress(
+      () =>
+        `sent ${sent}  answered ${outcomes.length}  sold ${new Set(outcomes.filter((o) => o.ok).map((o) => o.orderId)).size}`,
+    );
+    const cpu0 = server.cpuMs();
+    const pending: Promise<void>[] = [];
+    const now = () => performance.now();
+
+    const viaRoom = (i: number, room: Room, bot: Bot, requestId: string) =>
+      new Promise<void>((resolve) => {
+        const t0 = now();
+        const done = (o: Omit<Outcome, 'buyer'>) => {
+          latency.record(now() - t0);
+          outcomes.push({ buyer: i, ...o });
+          offOk();
+          offErr();
+          resolve();
+        };
+        const offOk = room.onMessage('live-shopping:order-result', (m: any) => {
+          if (m.requestId === requestId) done({ ok: true, status: 201, orderId: m.order.id });
+        });
+        const offErr = room.onMessage('live-shopping:error', (m: any) => {
+          if (m.requestId !== requestId) return;
+          if (m.code !== 'SOLD_OUT') errors.add(`room:${m.code}`);
+          done({ ok: false, status: m.code === 'SOLD_OUT' ? 409 : 500, code: m.code });
+        });
+        room.send('order', { productId, quantity: 1, idempotencyKey: `k-${bot.id}`, requestId });
+        sent++;
+      });
+
+    const viaHttp = async (i: number, bot: Bot) => {
+      const t0 = now();
+      sent++;
+      try {
+        const r = await http(server, 'POST', `/api/live-shopping/${sessionId}/orders`, {
+          token: bot.token,
+          body: { productId, quantity: 1, idempotencyKey: `k-${bot.id}` },
+        });
+        latency.record(now() - t0);
+        if (r.status >= 500) errors.add(`http:${r.status}`);
+        else if (r.status >= 300 && r.body.code !== 'SOLD_OUT') errors.add(`http:${r.status}:${r.body.code}`);
+        outcomes.push({
+          buyer: i,
+          ok: r.status < 300,
+          status: r.status,
+          code: r.body.code,
+          orderId: r.status < 300 ? (r.body.data as any).order.id : undefined,
+        });
+      } catch (err) {
+        errors.add(`http:${(err as Error).message}`);
+        outcomes.push({ buyer: i, ok: false, status: 0 });
+      }
+    };
+
+    log(
+      `rush: ${nBuyers} buyers at once (${retryEvery ? `every ${retryEvery}th retries with the same key` : 'no retries'})`,
+    );
+    let attempts = 0;
+    for (let i = 0; i < nBuyers; i++) {
+      const bot = buyers[i]!;
+      const tries = retryEvery && i % retryEvery === 0 ? 2 : 1;
+      for (let t = 0; t < tries; t++) {
+        attempts++;
+        pending.push(i < nRoom ? viaRoom(i, rooms[i]!, bot, `r${i}-${t}`) : viaHttp(i, bot));
+      }
+    }
+    const settled = await Promise.race([Promise.all(pending).then(() => true), sleep(60_000).then(() => false)]);
+    const serverCpuMs = server.cpuMs() - cpu0;
+    stop();
+    await sleep(300);
+
+    const integrity = (
+      await http(server, 'GET', `/api/admin/live-shopping/integrity?sessionId=${sessionId}`, {
+        headers: { authorization: server.operatorAuth },
+      })
+    ).body.data as {
+      products: Array<{ offered: number; remaining: number; ordered: number; balanced: boolean }>;
+      vouchers: unknown[];
+    };
+    await leaveAll([...rooms, sellerRoom]);
+
+    const soldOrders = new Set(outcomes.filter((o) => o.ok).map((o) => o.orderId));
+    const buyersWithOrder = new Set(outcomes.filter((o) => o.ok).map((o) => o.buyer));
+    const byBuyer = new Map<number, Set<string>>();
+    for (const o of outcomes.filter((x) => x.ok))
+      byBuyer.set(o.buyer, (byBuyer.get(o.buyer) ?? new Set()).add(o.orderId!));
+    const doubled = [...byBuyer.values()].filter((ids) => ids.size > 1).length;
+    const clean409 = outcomes.filter((o) => !o.ok && o.status === 409 && o.code === 'SOLD_OUT').length;
+    const unsold = outcomes.filter((o) => !o.ok);
+    const fivexx = outcomes.filter((o) => o.status >= 500 || o.status === 0).length;
+    const prod = integrity.products[0]!;
+    const lat = latency.summary();
+    const checks = [
+      {
+        name: 'every order answered',
+        pass: settled && outcomes.length === attempts,
+        detail: `${outcomes.length}/${attempts}`,
+      },
+      { name: `exactly ${stock} units sold`, pass: soldOrders.size === stock, detail: `${soldOrders.size} orders` },
+      {
+        name: 'a retry with the same key is the first order',
+        pass: doubled === 0,
+        detail: `${doubled} buyers with 2 orders`,
+      },
+      {
+        name: 'every other buyer a clean 409 SOLD_OUT',
+        pass: clean409 === unsold.length && nBuyers - buyersWithOrder.size === new Set(unsold.map((o) => o.buyer)).size,
+        detail: `${clean409}/${unsold.length}`,
+      },
+      { name: 'no 5xx', pass: fivexx === 0, detail: `${fivexx}` },
+      {
+        name: 'DB: units ordered + remaining = offered; remaining 0',
+        pass: prod.balanced && prod.remaining === 0 && prod.ordered === stock,
+        detail: `ordered ${prod.ordered} + remaining ${prod.remaining} = offered ${prod.offered}`,
+      },
+      { name: 'p99 order latency ≤ 250 ms', pass: lat.p99 <= 250, detail: `${lat.p99} ms` },
+    ];
+    return {
+      clients: nBuyers + 1,
+      messages: attempts,
+      errors,
+      latency: lat,
+      serverCpuMs,
+      extra: {
+        attempts,
+        roomBuyers: nRoom,
+        httpBuyers: nBuyers - nRoom,
+        sold: soldOrders.size,
+        rejected409: clean409,
+        sellerOrderEvents: sellerEvents,
+        integrity: prod,
+      },
+      checks,
+    };
+  },
+});
