@@ -7,6 +7,8 @@
  *   npm run loadtest -- pk-gift-storm --battles=1 --viewers=1000 --rate=200 --duration=60
  *   npm run loadtest -- pk-gift-storm --battles=100 --viewers=20 --rate=1000 --duration=30 --baseline
  */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Room } from '@colyseus/sdk';
 import {
   type Bot,
@@ -33,7 +35,7 @@ interface Tracked {
 export default defineScenario({
   name: 'pk-gift-storm',
   description: 'gifts into live battles; send→score-on-every-viewer latency, CPU per gift vs baseline, integrity sums',
-  defaults: { battles: 1, viewers: 1000, rate: 200, duration: 60, retryShare: 0.05, baseline: false },
+  defaults: { battles: 1, viewers: 1000, rate: 200, duration: 60, retryShare: 0.05, baseline: false, workers: 1 },
   serverEnv: (o) => ({
     PK_COUNTDOWN_MS: '200',
     // The battle's one "minute" covers the storm plus settling time, so it ends by itself right after.
@@ -66,12 +68,46 @@ export default defineScenario({
       if (created.status !== 201) throw new Error(`create: ${created.status} ${JSON.stringify(created.body)}`);
       const { battleId, roomId } = created.body.data;
       const hostRooms = [await sdkFor(server, a).joinById(roomId), await sdkFor(server, b).joinById(roomId)];
+      for (const r of hostRooms)
+        for (const quiet of ['pk-battle:gift', 'pk-battle:accepted', 'pk-battle:closed']) r.onMessage(quiet, () => {});
       return { a, b, battleId, roomId, hostRooms };
     });
-    log(`joining viewers to ${battles} battle(s)`);
-    const viewerRooms: Room[][] = await pool(battles, 4, (i) =>
-      pool(perBattle, 32, (k) => sdkFor(server, viewers[i * perBattle + k]!).joinById(setups[i]!.roomId)),
+    // Viewers are split between this thread and `workers` worker threads, so the load generator uses both cores.
+    const shares = Number(opts.workers) + 1;
+    const mine = (k: number) => k % shares === 0;
+    log(`joining viewers to ${battles} battle(s) (${shares} threads)`);
+    const workerJobs: Array<Array<{ token: string; roomId: string }>> = Array.from({ length: shares - 1 }, () => []);
+    for (let i = 0; i < battles; i++) {
+      for (let k = 0; k < perBattle; k++) {
+        if (!mine(k))
+          workerJobs[(k % shares) - 1]!.push({ token: viewers[i * perBattle + k]!.token, roomId: setups[i]!.roomId });
+      }
+    }
+    const workers = workerJobs.map(
+      (viewersOfWorker) =>
+        new Worker(path.join(__dirname, '..', 'lib', 'pkViewerWorker.ts'), {
+          workerData: { url: server.url, viewers: viewersOfWorker },
+          execArgv: ['--import', 'tsx'],
+        }),
     );
+    const workerJoined = workers.map(
+      (w) =>
+        new Promise<void>((resolve, reject) => {
+          w.on('message', (m: { type: string; message?: string }) =>
+            m.type === 'joined' ? resolve() : m.type === 'error' ? reject(new Error(m.message)) : undefined,
+          );
+          w.on('error', reject);
+        }),
+    );
+    const mainViewers: Array<Array<{ room: Room; bot: Bot }>> = await pool(battles, 4, async (i) => {
+      const ks = Array.from({ length: perBattle }, (_, k) => k).filter(mine);
+      return pool(ks.length, 32, async (j) => {
+        const bot = viewers[i * perBattle + ks[j]!]!;
+        return { bot, room: await sdkFor(server, bot).joinById(setups[i]!.roomId) };
+      });
+    });
+    await Promise.all(workerJoined);
+    const viewerRooms = mainViewers.map((list) => list.map((v) => v.room));
     const started = setups.map(
       (s) => new Promise((resolve) => s.hostRooms[0]!.onMessage('pk-battle:started', resolve)),
     );
@@ -89,13 +125,13 @@ export default defineScenario({
     for (const [i, rooms] of viewerRooms.entries()) {
       for (const room of rooms) {
         room.onMessage('pk-battle:gift', (e: { gifts: Array<{ requestId: string; from: { id: string } }> }) => {
-          const now = performance.now();
+          const now = performance.timeOrigin + performance.now();
           for (const g of e.gifts) {
             const t = tracked.get(`${g.from.id}:${g.requestId}`);
             if (!t || t.battle !== i) continue;
-            t.worst = Math.max(t.worst, now - t.sentAt);
-            if (--t.remaining === 0) {
-              latency.record(t.worst);
+            t.worst = Math.max(t.worst, now);
+            if (--t.remaining === 0 && shares === 1) {
+              latency.record(t.worst - t.sentAt);
               delivered++;
             }
           }
@@ -125,18 +161,22 @@ export default defineScenario({
     log(`storm: ${total} gifts at ${rate}/s into ${battles} battle(s)`);
     const stop = progress(
       () =>
-        `sent ${sent}/${total}  acked ${acked}  on every screen ${delivered}  errors ${errors.total}  p99 ${latency.percentile(99).toFixed(1)} ms`,
+        `sent ${sent}/${total}  acked ${acked}  on every screen ${shares > 1 ? '(at the end)' : delivered}  errors ${errors.total}  p99 ${latency.percentile(99).toFixed(1)} ms`,
     );
     const cpu0 = server.cpuMs();
     const retryEvery = Number(opts.retryShare) > 0 ? Math.round(1 / Number(opts.retryShare)) : 0;
     await paced(total, rate, (n) => {
       const battle = n % battles;
-      const k = Math.floor(n / battles) % perBattle;
-      const room = viewerRooms[battle]![k]!;
-      const bot: Bot = viewers[battle * perBattle + k]!;
+      const list = mainViewers[battle]!;
+      const { room, bot } = list[Math.floor(n / battles) % list.length]!;
       const requestId = `g${n}`;
       const to = n % 3 === 0 ? setups[battle]!.b.id : setups[battle]!.a.id;
-      tracked.set(`${bot.id}:${requestId}`, { sentAt: performance.now(), battle, remaining: perBattle, worst: 0 });
+      tracked.set(`${bot.id}:${requestId}`, {
+        sentAt: performance.timeOrigin + performance.now(),
+        battle,
+        remaining: list.length,
+        worst: 0,
+      });
       const body = { giftId: n % 10 === 0 ? 'heart' : 'rose', to, requestId };
       room.send('gift', body);
       // A share of clients retry the same gift (lost ack): it must count once.
@@ -145,6 +185,31 @@ export default defineScenario({
     });
     await sleep(3000);
     const serverCpuMs = server.cpuMs() - cpu0;
+    if (shares > 1) {
+      // Merge: a gift is on every screen when this thread's viewers and every worker's have it.
+      const reports = await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<{ worst: Array<[string, number]>; seen: Array<[string, number]> }>((resolve) => {
+              w.once('message', (m) => resolve(m));
+              w.postMessage({ type: 'report' });
+            }),
+        ),
+      );
+      const seenElsewhere = new Map<string, number>();
+      const worstElsewhere = new Map<string, number>();
+      for (const r of reports) {
+        for (const [k, v] of r.seen) seenElsewhere.set(k, (seenElsewhere.get(k) ?? 0) + v);
+        for (const [k, v] of r.worst) worstElsewhere.set(k, Math.max(worstElsewhere.get(k) ?? 0, v));
+      }
+      for (const [key, t] of tracked) {
+        const inWorkers = perBattle - mainViewers[t.battle]!.length;
+        if (t.remaining === 0 && (seenElsewhere.get(key) ?? 0) === inWorkers) {
+          latency.record(Math.max(t.worst, worstElsewhere.get(key) ?? 0) - t.sentAt);
+          delivered++;
+        }
+      }
+    }
 
     // The battles end by themselves shortly after the storm; take the final scores from the ended events.
     const ended = await Promise.all(
@@ -169,6 +234,14 @@ export default defineScenario({
     const scoreSum = ended.reduce((sum, e) => sum + Object.values(e.scores).reduce((x, y) => x + y, 0), 0);
 
     await leaveAll([...viewerRooms.flat(), ...setups.flatMap((s) => s.hostRooms)]);
+    await Promise.all(
+      workers.map((w) =>
+        new Promise<void>((resolve) => {
+          w.once('message', () => resolve());
+          w.postMessage({ type: 'leave' });
+        }).then(() => w.terminate()),
+      ),
+    );
     const base = opts.baseline
       ? await baseline({
           rooms: battles,

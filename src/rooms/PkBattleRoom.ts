@@ -10,16 +10,10 @@ import type { AuthUser } from '../auth/tokens';
 import { ctx } from '../context';
 import { GiftBody, type GiftEvent, type GiftEventItem, PkEvents, PkMessages } from '../domain/pk/protocol';
 import { type BattleStatus, type Contribution, topContributors } from '../domain/pk/rules';
-import { AppError, ErrorCode, badRequest, forbidden, invalidState, notFound } from '../errors';
+import { badRequest, forbidden, invalidState, notFound } from '../errors';
 import { PkGifter, type PkHost, PkBattleState } from '../state/PkBattleState';
-import {
-  type BattleRow,
-  type FinishResult,
-  type GiftInput,
-  type GiftRecord,
-  type GiftRow,
-  pkStore,
-} from '../stores/pkStore';
+import { type BattleRow, type FinishResult, type GiftRecord, type GiftRow, pkStore } from '../stores/pkStore';
+import { giftCommitter } from '../pk/giftCommitter';
 import { parse } from '../validation';
 import { SignalingRelay } from '../rtc/SignalingRelay';
 import type { Stats } from '../rtc/protocol';
@@ -37,18 +31,6 @@ import {
 /** How often gift events are flushed to viewers (one message per tick, not per gift). */
 const GIFT_FLUSH_MS = 50;
 const PATCH_MS = 100;
-/** Gifts arriving within this window are committed in one transaction. */
-const GIFT_BATCH_MS = 10;
-const GIFT_BATCH_MAX = 500;
-
-interface QueuedGift {
-  sender: AuthUser;
-  gift: GiftRow;
-  input: GiftInput;
-  resolve: (r: GiftRecord) => void;
-  reject: (e: unknown) => void;
-}
-
 export interface GiftAck {
   battleId: string;
   requestId: string;
@@ -71,8 +53,8 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
   private gifts = new Map<string, GiftRow>();
   private contributions = new Map<string, Map<string, Contribution>>();
   private relay!: SignalingRelay;
-  private giftQueue: QueuedGift[] = [];
-  private commitLoop?: Promise<void>;
+  /** Gifts accepted but not yet committed: the end waits for them. */
+  private inflight = new Set<Promise<GiftRecord>>();
   private pendingEvents: GiftEventItem[] = [];
   private forfeitTimers = new Map<string, Delayed>();
   private droppedHosts = new Set<string>();
@@ -265,24 +247,24 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
     if (this.hosts.includes(sender.id)) throw forbidden('Hosts cannot send gifts in their own battle');
     const gift = this.gifts.get(m.giftId);
     if (!gift) throw notFound(`Gift ${m.giftId}`);
-    const rec = await new Promise<GiftRecord>((resolve, reject) => {
-      this.giftQueue.push({
-        sender,
-        gift,
-        resolve,
-        reject,
-        input: {
-          battleId: this.battle.id,
-          senderId: sender.id,
-          recipientId: m.to,
-          gift,
-          count: m.count,
-          requestId: m.requestId,
-          hostShare: ctx().config.PK_HOST_SHARE,
-        },
-      });
-      this.commitGifts();
+    const pending = giftCommitter().submit({
+      battleId: this.battle.id,
+      senderId: sender.id,
+      recipientId: m.to,
+      gift,
+      count: m.count,
+      requestId: m.requestId,
+      hostShare: ctx().config.PK_HOST_SHARE,
     });
+    this.inflight.add(pending);
+    let rec: GiftRecord;
+    try {
+      rec = await pending;
+    } finally {
+      this.inflight.delete(pending);
+    }
+    // Committed: now it scores. A replay was already applied by its first attempt.
+    if (!rec.replayed) this.applyGift(rec, sender, gift);
     return {
       battleId: this.battle.id,
       requestId: rec.requestId,
@@ -295,48 +277,9 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
     };
   }
 
-  /**
-   * Group commit: gifts that arrive within GIFT_BATCH_MS share one transaction, one batch
-   * at a time (so a sender's gifts keep their order). Each gift scores only once its
-   * batch has committed; a replay was already applied by its first attempt.
-   */
-  private commitGifts(): void {
-    this.commitLoop ??= (async () => {
-      await new Promise((r) => setTimeout(r, GIFT_BATCH_MS)); // a micro-batching window, not a room timer
-      while (this.giftQueue.length) {
-        const batch = this.giftQueue.splice(0, GIFT_BATCH_MAX);
-        try {
-          const results = await pkStore().recordGifts(
-            this.battle.id,
-            batch.map((b) => b.input),
-          );
-          for (const [k, r] of results.entries()) {
-            const item = batch[k]!;
-            if (r instanceof AppError) {
-              item.reject(r);
-              continue;
-            }
-            if (!r.replayed) this.applyGift(r, item.sender, item.gift);
-            item.resolve(r);
-          }
-        } catch (err) {
-          ctx().logger.error({ err, battleId: this.battle.id, gifts: batch.length }, 'gift batch failed');
-          for (const item of batch)
-            item.reject(
-              new AppError(
-                ErrorCode.UNAVAILABLE,
-                'Gift could not be recorded, nothing was charged; retry with the same requestId',
-              ),
-            );
-        }
-      }
-      this.commitLoop = undefined;
-    })();
-  }
-
   /** Waits until every accepted gift is committed and scored. */
   private async drainGifts(): Promise<void> {
-    while (this.commitLoop) await this.commitLoop;
+    await Promise.allSettled([...this.inflight]);
   }
 
   private applyGift(rec: GiftRecord, sender: AuthUser, gift: GiftRow): void {

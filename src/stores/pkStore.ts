@@ -221,25 +221,27 @@ export class PkStore {
   // --- gifts ----------------------------------------------------------------------
 
   /**
-   * Group commit of gifts (one transaction per room tick): for each gift the sender pays,
+   * Group commit of gifts (one transaction for every gift of every battle of this process
+   * that arrived within the commit window): for each gift the sender pays,
    * the gift row is written and the receiving host is credited its share — all of it or,
    * for a gift that fails (short balance), none of it. A (battle, sender, requestId) seen
    * before, in the database or earlier in the batch, returns the first result.
    */
-  recordGifts(battleId: string, inputs: GiftInput[]): Promise<Array<GiftRecord | AppError>> {
+  recordGifts(inputs: GiftInput[]): Promise<Array<GiftRecord | AppError>> {
     return inTransaction(this.ds, async (em) => {
       const out: Array<GiftRecord | AppError> = new Array(inputs.length);
       const prior = new Map<string, GiftRecord>();
       if (inputs.length) {
         const rows = await em.query(
-          `SELECT g.sender_id, g.request_id, g.gift_id, g.count, g.coins, g.host_coins, g.platform_coins, g.recipient_id, u.coins AS balance
+          `SELECT g.battle_id, g.sender_id, g.request_id, g.gift_id, g.count, g.coins, g.host_coins, g.platform_coins, g.recipient_id,
+                  u.coins AS balance
            FROM pk_battle_gifts g JOIN users u ON u.id = g.sender_id
-           JOIN unnest($2::uuid[], $3::text[]) AS k(sender_id, request_id) ON k.sender_id = g.sender_id AND k.request_id = g.request_id
-           WHERE g.battle_id = $1`,
-          [battleId, inputs.map((i) => i.senderId), inputs.map((i) => i.requestId)],
+           JOIN unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(battle_id, sender_id, request_id)
+             ON k.battle_id = g.battle_id AND k.sender_id = g.sender_id AND k.request_id = g.request_id`,
+          [inputs.map((i) => i.battleId), inputs.map((i) => i.senderId), inputs.map((i) => i.requestId)],
         );
         for (const p of rows) {
-          prior.set(`${p.sender_id}:${p.request_id}`, {
+          prior.set(`${p.battle_id}:${p.sender_id}:${p.request_id}`, {
             giftId: p.gift_id,
             senderId: p.sender_id,
             recipientId: p.recipient_id,
@@ -256,7 +258,7 @@ export class PkStore {
       const fresh: Array<{ i: number; input: GiftInput; coins: number; hostCoins: number; platformCoins: number }> = [];
       const firstInBatch = new Map<string, number>();
       for (const [i, input] of inputs.entries()) {
-        const key = `${input.senderId}:${input.requestId}`;
+        const key = `${input.battleId}:${input.senderId}:${input.requestId}`;
         if (prior.has(key) || firstInBatch.has(key)) continue; // resolved below
         firstInBatch.set(key, i);
         const coins = input.gift.coins * input.count;
@@ -269,8 +271,8 @@ export class PkStore {
           userId: f.input.senderId,
           amount: f.coins,
           reason: 'pk_gift',
-          reference: `pk:${battleId}`,
-          idempotencyKey: `pk-gift:${battleId}:${f.input.requestId}`,
+          reference: `pk:${f.input.battleId}`,
+          idempotencyKey: `pk-gift:${f.input.battleId}:${f.input.requestId}`,
         })),
       );
       const paid = fresh.filter((f, k) => {
@@ -292,9 +294,10 @@ export class PkStore {
         return d.ok;
       });
       if (paid.length) {
-        const params: unknown[] = [battleId];
+        const params: unknown[] = [];
         const values = paid.map((f) => {
           params.push(
+            f.input.battleId,
             f.input.senderId,
             f.input.recipientId,
             f.input.gift.id,
@@ -305,7 +308,7 @@ export class PkStore {
             f.input.requestId,
           );
           const n = params.length;
-          return `($1, ${Array.from({ length: 8 }, (_, k) => `$${n - 7 + k}`).join(', ')})`;
+          return `(${Array.from({ length: 9 }, (_, k) => `$${n - 8 + k}`).join(', ')})`;
         });
         await em.query(
           `INSERT INTO pk_battle_gifts (battle_id, sender_id, recipient_id, gift_id, count, coins, host_coins, platform_coins, request_id)
@@ -322,8 +325,8 @@ export class PkStore {
               userId: f.input.recipientId,
               amount: f.hostCoins,
               reason: 'pk_gift_earning',
-              reference: `pk:${battleId}`,
-              idempotencyKey: `pk-earn:${battleId}:${f.input.senderId}:${f.input.requestId}`,
+              reference: `pk:${f.input.battleId}`,
+              idempotencyKey: `pk-earn:${f.input.battleId}:${f.input.senderId}:${f.input.requestId}`,
             })),
         );
         const failed = credits.find((c) => !c.ok);
@@ -331,7 +334,7 @@ export class PkStore {
       }
       for (const [i, input] of inputs.entries()) {
         if (out[i]) continue;
-        const key = `${input.senderId}:${input.requestId}`;
+        const key = `${input.battleId}:${input.senderId}:${input.requestId}`;
         const first = prior.get(key) ?? (out[firstInBatch.get(key)!] as GiftRecord | AppError);
         out[i] = first instanceof AppError ? first : { ...first, replayed: true };
       }
