@@ -46,10 +46,18 @@ async function sessionOr404(id: string): Promise<SessionRow> {
   return s;
 }
 
+/** sessionId → roomId (a session's room never changes), so a rush of orders does not query the database first. */
+const roomIds = new Map<string, string>();
+
 /** The room of a session that is still running (409 once it ended and closed). */
 async function roomOf(id: string): Promise<string> {
+  const cached = roomIds.get(id);
+  if (cached && (await roomExists(cached))) return cached;
+  roomIds.delete(id);
   const s = await sessionOr404(id);
   if (!s.roomId || !(await roomExists(s.roomId))) throw invalidState(`Shopping stream is ${s.status}`);
+  if (roomIds.size > 10_000) roomIds.clear();
+  roomIds.set(id, s.roomId);
   return s.roomId;
 }
 

@@ -21,6 +21,7 @@ import { checkVoucher, orderTotal, priceAt, summarize } from '../domain/shopping
 import { AppError, ErrorCode, forbidden, invalidState, notFound } from '../errors';
 import { LiveShoppingState, ShopProduct } from '../state/LiveShoppingState';
 import {
+  type NewOrder,
   type OrderRow,
   type SessionRow,
   type StreamProductRow,
@@ -65,6 +66,15 @@ export interface OrderResult {
 }
 
 const PATCH_MS = 50;
+/** Orders arriving within this window are committed in one transaction. */
+const ORDER_BATCH_MS = 5;
+const ORDER_BATCH_MAX = 200;
+
+interface QueuedOrder {
+  input: NewOrder;
+  resolve: (r: { order: OrderRow; replayed: boolean }) => void;
+  reject: (e: unknown) => void;
+}
 
 export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> implements StreamHostRoom {
   static override onAuth = authenticate;
@@ -80,6 +90,8 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
   private uniqueViewers = new Set<string>();
   private peakViewers = 0;
   private closing = false;
+  private orderQueue: QueuedOrder[] = [];
+  private commitLoop?: Promise<void>;
 
   // --- lifecycle ------------------------------------------------------------------
 
@@ -367,7 +379,7 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
     const undo = this.adjust(lp, buyer.id, q, flash, voucher, -1);
     let placed: { order: OrderRow; replayed: boolean };
     try {
-      placed = await shoppingStore().placeOrder({
+      placed = await this.commit({
         sessionId: this.session.id,
         streamProductId: lp.row.id,
         productId: lp.row.productId,
@@ -409,6 +421,44 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
       }
     }
     return { order: this.publicOrder(order), replayed: false };
+  }
+
+  /** Queues an order (already reserved in the room) for the next group commit. */
+  private commit(input: NewOrder): Promise<{ order: OrderRow; replayed: boolean }> {
+    return new Promise((resolve, reject) => {
+      this.orderQueue.push({ input, resolve, reject });
+      this.commitLoop ??= this.runCommits().finally(() => {
+        this.commitLoop = undefined;
+      });
+    });
+  }
+
+  /**
+   * Group commit, one batch at a time: a batch whose database guards all hold commits in one
+   * transaction; otherwise its orders are placed one by one, each with its own answer.
+   */
+  private async runCommits(): Promise<void> {
+    await new Promise((r) => setTimeout(r, ORDER_BATCH_MS)); // a batching window, not a room timer
+    while (this.orderQueue.length) {
+      const batch = this.orderQueue.splice(0, ORDER_BATCH_MAX);
+      try {
+        const results = await shoppingStore().placeOrders(batch.map((b) => b.input));
+        for (const [k, r] of results.entries()) batch[k]!.resolve(r);
+        continue;
+      } catch (err) {
+        if (batch.length === 1) {
+          batch[0]!.reject(err);
+          continue;
+        }
+      }
+      for (const b of batch) {
+        try {
+          b.resolve(await shoppingStore().placeOrder(b.input));
+        } catch (err) {
+          b.reject(err);
+        }
+      }
+    }
   }
 
   /** Takes (dir -1) or gives back (dir +1) units and a voucher use in the room; returns the inverse. */
