@@ -291,7 +291,8 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
     side.set(sender.id, c);
     this.updateTopGifters(host, side);
     this.pendingEvents.push({
-      gift: { id: gift.id, name: gift.name, coins: gift.coins, animationKey: gift.animationKey, count: rec.count },
+      giftId: gift.id,
+      count: rec.count,
       from: { id: sender.id, username: sender.username },
       to: rec.recipientId,
       coins: rec.coins,
@@ -315,7 +316,18 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
     if (this.pendingEvents.length === 0) return;
     const gifts = this.pendingEvents;
     this.pendingEvents = [];
-    const event: GiftEvent = { battleId: this.battle.id, ...gifts[gifts.length - 1]!, scores: this.scores(), gifts };
+    const last = gifts[gifts.length - 1]!;
+    const g = this.gifts.get(last.giftId)!;
+    const event: GiftEvent = {
+      battleId: this.battle.id,
+      gift: { id: g.id, name: g.name, coins: g.coins, animationKey: g.animationKey, count: last.count },
+      from: last.from,
+      to: last.to,
+      coins: last.coins,
+      requestId: last.requestId,
+      scores: this.scores(),
+      gifts,
+    };
     this.broadcast(PkEvents.gift, event);
   }
 

@@ -34,17 +34,27 @@ export const GiftBody = z.object({
 });
 export type GiftBody = z.infer<typeof GiftBody>;
 
+/** One gift in a `pk-battle:gift` batch: compact (clients know the catalog from GET /api/gifts). */
 export interface GiftEventItem {
-  gift: { id: string; name: string; coins: number; animationKey: string; count: number };
+  giftId: string;
+  count: number;
   from: { id: string; username: string };
   to: string;
   coins: number;
   requestId: string;
 }
 
-/** `pk-battle:gift`: the latest gift at top level, every gift since the previous event in `gifts`. */
-export interface GiftEvent extends GiftEventItem {
+/**
+ * `pk-battle:gift`: the spec's shape for the newest gift (`gift` with name and animation,
+ * `from`, `to`, `scores`), plus every gift since the previous event in `gifts`.
+ */
+export interface GiftEvent {
   battleId: string;
+  gift: { id: string; name: string; coins: number; animationKey: string; count: number };
+  from: { id: string; username: string };
+  to: string;
+  coins: number;
+  requestId: string;
   scores: Record<string, number>;
   gifts: GiftEventItem[];
 }
