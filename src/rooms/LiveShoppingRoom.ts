@@ -65,7 +65,7 @@ export interface OrderResult {
   replayed: boolean;
 }
 
-const PATCH_MS = 50;
+const PATCH_MS = 100;
 /** Orders arriving within this window are committed in one transaction. */
 const ORDER_BATCH_MS = 5;
 const ORDER_BATCH_MAX = 200;

@@ -425,19 +425,20 @@ export class ShoppingStore {
         ]);
         return { order: toOrder(first), replayed: true };
       }
+      // An UPDATE answers [rows, count].
       const [stock] = await m.query(
         `UPDATE stream_products SET remaining = remaining - $2,
            flash_remaining = CASE WHEN $3 THEN flash_remaining - $2 ELSE flash_remaining END
          WHERE id = $1 AND remaining >= $2 AND (NOT $3 OR flash_remaining >= $2) RETURNING remaining`,
         [o.streamProductId, o.quantity, o.flash],
       );
-      if (!stock) throw new AppError(ErrorCode.SOLD_OUT, 'Sold out');
+      if (!stock.length) throw new AppError(ErrorCode.SOLD_OUT, 'Sold out');
       if (o.voucherId) {
         const [v] = await m.query(
           `UPDATE vouchers SET uses = uses + 1 WHERE id = $1 AND uses < usage_limit RETURNING id`,
           [o.voucherId],
         );
-        if (!v) throw conflict('Voucher has been used up');
+        if (!v.length) throw conflict('Voucher has been used up');
         await m.query(`INSERT INTO voucher_uses (order_id, voucher_id, user_id) VALUES ($1, $2, $3)`, [
           row.id,
           o.voucherId,
@@ -449,90 +450,76 @@ export class ShoppingStore {
   }
 
   /**
-   * Group commit: several orders (already reserved in the room) in one transaction. New rows are
-   * inserted together (a repeated key yields its first order), then one guarded stock decrement per
-   * product and one guarded use increment per voucher. If a guard trips, the whole batch rolls back
-   * and the caller places the orders one by one (placeOrder) to find out which fail.
+   * Group commit: several orders (already reserved in the room) in ONE statement, so one round
+   * trip: the new rows (a repeated key yields its first order), the stock decrement per product and
+   * the voucher uses. The CHECK constraints (remaining >= 0, flash_remaining >= 0, uses <= usage_limit)
+   * are the database's guard: if one would break, the whole statement fails and the caller places
+   * the orders one by one (placeOrder) to find out which fail.
    */
   async placeOrders(list: NewOrder[]): Promise<Array<{ order: OrderRow; replayed: boolean }>> {
-    return this.ds.transaction(async (m) => {
-      const params: unknown[] = [];
-      const rows = list.map((o) => {
-        const base = params.length;
-        params.push(
-          o.sessionId,
-          o.streamProductId,
-          o.productId,
-          o.buyerId,
-          o.quantity,
-          o.unitPrice,
-          o.discount,
-          o.total,
-          o.flash,
-          o.voucherId,
-          o.idempotencyKey,
-          new Date(o.expiresAt),
-        );
-        const ph = Array.from({ length: 12 }, (_, k) => `$${base + k + 1}`);
-        return `(${ph.slice(0, 10).join(', ')}, 'reserved', ${ph[10]}, ${ph[11]}::timestamptz)`;
-      });
-      const inserted: any[] = await m.query(
-        `INSERT INTO shop_orders (session_id, stream_product_id, product_id, buyer_id, quantity, unit_price, discount, total,
+    const cols: unknown[][] = [[], [], [], [], [], [], [], [], [], [], [], []];
+    for (const o of list) {
+      const v = [
+        o.sessionId,
+        o.streamProductId,
+        o.productId,
+        o.buyerId,
+        o.quantity,
+        o.unitPrice,
+        o.discount,
+        o.total,
+        o.flash,
+        o.voucherId,
+        o.idempotencyKey,
+        new Date(o.expiresAt),
+      ];
+      for (const [k, x] of v.entries()) cols[k]!.push(x);
+    }
+    const inserted: any[] = await this.ds.query(
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::int[], $7::int[], $8::int[],
+                              $9::bool[], $10::uuid[], $11::varchar[], $12::timestamptz[])
+           AS t(session_id, stream_product_id, product_id, buyer_id, quantity, unit_price, discount, total, flash, voucher_id,
+                idempotency_key, expires_at)
+       ), ins AS (
+         INSERT INTO shop_orders (session_id, stream_product_id, product_id, buyer_id, quantity, unit_price, discount, total,
            flash, voucher_id, status, idempotency_key, expires_at)
-         VALUES ${rows.join(', ')}
-         ON CONFLICT (buyer_id, idempotency_key) DO NOTHING RETURNING *`,
-        params,
+         SELECT session_id, stream_product_id, product_id, buyer_id, quantity, unit_price, discount, total, flash, voucher_id,
+                'reserved', idempotency_key, expires_at FROM input
+         ON CONFLICT (buyer_id, idempotency_key) DO NOTHING RETURNING *
+       ), stock AS (
+         UPDATE stream_products sp SET remaining = sp.remaining - t.q,
+           flash_remaining = CASE WHEN t.f > 0 THEN sp.flash_remaining - t.f ELSE sp.flash_remaining END
+         FROM (SELECT stream_product_id, sum(quantity)::int AS q, sum(CASE WHEN flash THEN quantity ELSE 0 END)::int AS f
+                 FROM ins GROUP BY stream_product_id) t
+         WHERE sp.id = t.stream_product_id RETURNING sp.id
+       ), uses AS (
+         UPDATE vouchers v SET uses = v.uses + t.n
+         FROM (SELECT voucher_id, count(*)::int AS n FROM ins WHERE voucher_id IS NOT NULL GROUP BY voucher_id) t
+         WHERE v.id = t.voucher_id RETURNING v.id
+       ), use_rows AS (
+         INSERT INTO voucher_uses (order_id, voucher_id, user_id)
+         SELECT id, voucher_id, buyer_id FROM ins WHERE voucher_id IS NOT NULL RETURNING order_id
+       )
+       SELECT ins.*, (SELECT count(*) FROM stock) AS _s, (SELECT count(*) FROM uses) AS _u, (SELECT count(*) FROM use_rows) AS _r
+         FROM ins`,
+      cols,
+    );
+    const key = (buyer: string, k: string) => `${buyer}\u0000${k}`;
+    const fresh = new Map(inserted.map((r) => [key(r.buyer_id, r.idempotency_key), r]));
+    const missing = list.filter((o) => !fresh.has(key(o.buyerId, o.idempotencyKey)));
+    const existing = new Map<string, any>();
+    if (missing.length) {
+      const found: any[] = await this.ds.query(
+        `SELECT * FROM shop_orders WHERE (buyer_id, idempotency_key) IN (SELECT * FROM unnest($1::uuid[], $2::varchar[]))`,
+        [missing.map((o) => o.buyerId), missing.map((o) => o.idempotencyKey)],
       );
-      const key = (buyer: string, k: string) => `${buyer}\u0000${k}`;
-      const fresh = new Map(inserted.map((r) => [key(r.buyer_id, r.idempotency_key), r]));
-      const missing = list.filter((o) => !fresh.has(key(o.buyerId, o.idempotencyKey)));
-      const existing = new Map<string, any>();
-      if (missing.length) {
-        const found: any[] = await m.query(
-          `SELECT * FROM shop_orders WHERE (buyer_id, idempotency_key) IN
-             (SELECT * FROM unnest($1::uuid[], $2::varchar[]))`,
-          [missing.map((o) => o.buyerId), missing.map((o) => o.idempotencyKey)],
-        );
-        for (const r of found) existing.set(key(r.buyer_id, r.idempotency_key), r);
-      }
-      const stock = new Map<string, { q: number; flash: number }>();
-      const uses = new Map<string, number>();
-      for (const r of inserted) {
-        const t = stock.get(r.stream_product_id) ?? { q: 0, flash: 0 };
-        t.q += r.quantity;
-        if (r.flash) t.flash += r.quantity;
-        stock.set(r.stream_product_id, t);
-        if (r.voucher_id) uses.set(r.voucher_id, (uses.get(r.voucher_id) ?? 0) + 1);
-      }
-      for (const [id, t] of stock) {
-        const [ok] = await m.query(
-          `UPDATE stream_products SET remaining = remaining - $2,
-             flash_remaining = CASE WHEN $3 > 0 THEN flash_remaining - $3 ELSE flash_remaining END
-           WHERE id = $1 AND remaining >= $2 AND ($3 = 0 OR flash_remaining >= $3) RETURNING id`,
-          [id, t.q, t.flash],
-        );
-        if (!ok) throw new AppError(ErrorCode.SOLD_OUT, 'Sold out');
-      }
-      for (const [id, n] of uses) {
-        const [ok] = await m.query(
-          `UPDATE vouchers SET uses = uses + $2 WHERE id = $1 AND uses + $2 <= usage_limit RETURNING id`,
-          [id, n],
-        );
-        if (!ok) throw conflict('Voucher has been used up');
-      }
-      const withVoucher = inserted.filter((r) => r.voucher_id);
-      if (withVoucher.length) {
-        await m.query(
-          `INSERT INTO voucher_uses (order_id, voucher_id, user_id)
-           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[])`,
-          [withVoucher.map((r) => r.id), withVoucher.map((r) => r.voucher_id), withVoucher.map((r) => r.buyer_id)],
-        );
-      }
-      return list.map((o) => {
-        const k = key(o.buyerId, o.idempotencyKey);
-        const r = fresh.get(k);
-        return r ? { order: toOrder(r), replayed: false } : { order: toOrder(existing.get(k)), replayed: true };
-      });
+      for (const r of found) existing.set(key(r.buyer_id, r.idempotency_key), r);
+    }
+    return list.map((o) => {
+      const k = key(o.buyerId, o.idempotencyKey);
+      const r = fresh.get(k);
+      return r ? { order: toOrder(r), replayed: false } : { order: toOrder(existing.get(k)), replayed: true };
     });
   }
 

@@ -418,6 +418,40 @@ describe('Live shopping', function () {
     await Promise.all(rooms.map((r) => r.leave()));
   });
 
+  it('the database guards stock on its own: a group commit that would oversell changes nothing', async () => {
+    const seller = await registerUser('seller');
+    const [b1, b2] = await registerUsers(2, 'buyer');
+    const p = await product(seller, { stock: 1 });
+    const s = await session(seller);
+    await addToStream(seller, s.sessionId, { productId: p.id, livePrice: 100 });
+    const [sp] = await shoppingStore().streamProducts(s.sessionId);
+    const input = (b: TestUser, key: string) => ({
+      sessionId: s.sessionId,
+      streamProductId: sp!.id,
+      productId: p.id,
+      buyerId: b.id,
+      quantity: 1,
+      unitPrice: 100,
+      discount: 0,
+      total: 100,
+      flash: false,
+      voucherId: null,
+      idempotencyKey: key,
+      expiresAt: Date.now() + 60_000,
+    });
+    // Bypassing the room: two units of a stream that has one.
+    await assert.rejects(shoppingStore().placeOrders([input(b1!, 'a'), input(b2!, 'b')]));
+    await assert.rejects(shoppingStore().placeOrder({ ...input(b1!, 'c'), quantity: 2 }), /Sold out/);
+    assert.equal((await shoppingStore().sessionOrders(s.sessionId)).length, 0);
+    const [first] = await shoppingStore().placeOrders([input(b1!, 'a')]);
+    assert.equal(first!.replayed, false);
+    const [again] = await shoppingStore().placeOrders([input(b1!, 'a')]);
+    assert.deepEqual(again, { order: first!.order, replayed: true });
+    const i = await assertIntegrity(s.sessionId);
+    assert.equal(i.products[0]!.remaining, 0);
+    await shoppingStore().release(first!.order.id);
+  });
+
   it('on start, a session a dead process left live is interrupted and its unpaid reservations released', async () => {
     const seller = await registerUser('seller');
     const [b1, b2] = await registerUsers(2, 'buyer');
