@@ -211,6 +211,21 @@ describe('Live shopping', function () {
     assert.ok(top.body.data.performers.some((x: any) => x.sellerId === seller.id));
     await assertIntegrity(s.sessionId);
     for (const r of [sellerRoom, r1, r2]) await r.leave();
+    // The room closes once the unpaid reservations are released; the analytics stay readable.
+    const persisted = await waitFor(
+      async () => {
+        const a = await api('GET', `/api/live-shopping/${s.sessionId}/analytics`, { token: seller.token });
+        return a.body.data.live === false ? a.body.data : null;
+      },
+      config().SHOP_RESERVATION_TTL_MS + 5000,
+      'room closed',
+    );
+    assert.equal(persisted.status, 'ended');
+    assert.equal(persisted.orders, 1, 'only the paid order counts once the others were released');
+    assert.equal(persisted.paidOrders, 1);
+    assert.equal(persisted.views, 1);
+    assert.equal(persisted.viewers.unique, 2);
+    await assertIntegrity(s.sessionId);
   });
 
   it('refuses: another seller product, non-seller control, order before start, bad payloads, expired flash sale', async () => {
