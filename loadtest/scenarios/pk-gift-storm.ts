@@ -143,12 +143,17 @@ export default defineScenario({
     }
 
     let acked = 0;
+    // Send → the sender's own ack: the commit path alone (fan-out excluded).
+    const ackLatency = new Histogram();
+    const ackSent = new Map<string, number>();
     let replays = 0;
     let ackedCoins = 0;
     let sent = 0;
     for (const rooms of viewerRooms) {
       for (const room of rooms) {
-        room.onMessage('pk-battle:gift-accepted', (ack: { replayed: boolean; coins: number }) => {
+        room.onMessage('pk-battle:gift-accepted', (ack: { replayed: boolean; coins: number; requestId: string }) => {
+          const t = ackSent.get(ack.requestId);
+          if (t !== undefined && !ack.replayed) ackLatency.record(performance.timeOrigin + performance.now() - t);
           if (ack.replayed) replays++;
           else {
             acked++;
@@ -178,6 +183,7 @@ export default defineScenario({
         worst: 0,
       });
       const body = { giftId: n % 10 === 0 ? 'heart' : 'rose', to, requestId };
+      ackSent.set(requestId, performance.timeOrigin + performance.now());
       room.send('gift', body);
       // A share of clients retry the same gift (lost ack): it must count once.
       if (retryEvery && n % retryEvery === 0) setTimeout(() => room.send('gift', body), 20);
@@ -296,6 +302,7 @@ export default defineScenario({
       baseline: base,
       extra: {
         cpuPerGiftUs: Math.round(cpuPerGiftUs),
+        ackLatency: ackLatency.summary(),
         replaysAcked: replays,
         dbCpuMsTotal: Math.round(server.childCpuMs()),
         integrity,

@@ -30,7 +30,7 @@ import {
 
 /** How often gift events are flushed to viewers (one message per tick, not per gift). */
 const GIFT_FLUSH_MS = 50;
-const PATCH_MS = 100;
+const PATCH_MS = 250;
 export interface GiftAck {
   battleId: string;
   requestId: string;
@@ -100,7 +100,9 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
       if (!this.isHost(user.id)) throw forbidden('Only the two hosts exchange media');
       client.send(PkMessages.mediaReady, { battleId: this.battle.id, ...this.relay.setupFor(user.id) });
     });
-    this.clock.setInterval(() => this.flushGiftEvents(), GIFT_FLUSH_MS);
+    // The simulation interval ticks the room clock on its own (without one, the clock only ticks with
+    // patches), so gift events and scores go out every 50 ms while state patches stay at PATCH_MS.
+    this.setSimulationInterval(() => this.flushGiftEvents(), GIFT_FLUSH_MS);
     // Scores travel in the gift events every 50 ms; the state (top gifters, viewer count) can patch less often.
     this.setPatchRate(PATCH_MS);
   }
