@@ -7,7 +7,10 @@
  *   npm run loadtest -- flash-sale-rush --buyers=2000 --stock=100 --retry-share=0.1
  */
 import http_ from 'node:http';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Room } from '@colyseus/sdk';
+import type { WorkerOutcome } from '../lib/shopBuyerWorker';
 import {
   type Bot,
   defineScenario,
@@ -76,7 +79,7 @@ interface Outcome {
 export default defineScenario({
   name: 'flash-sale-rush',
   description: 'N buyers order one flash sale at once (room + HTTP, retries); exactly the stock sold, the rest 409',
-  defaults: { buyers: 2000, stock: 100, roomShare: 0.5, retryShare: 0.1, sockets: 128 },
+  defaults: { buyers: 2000, stock: 100, roomShare: 0.5, retryShare: 0.1, sockets: 128, workers: 0 },
   async run({ server, opts, progress }) {
     const log = (s: string) => process.stderr.write(`${s}\n`);
     const nBuyers = Number(opts.buyers);
@@ -105,11 +108,42 @@ export default defineScenario({
 
     const nRoom = Math.round(nBuyers * Number(opts.roomShare));
     log(`joining ${nRoom} buyers to the room; ${nBuyers - nRoom} order over HTTP`);
-    const rooms: Room[] = await pool(nRoom, 32, async (i) => {
+    // Room buyers are split between this thread and `workers` worker threads (the load generator uses both cores).
+    const shares = Number(opts.workers) + 1;
+    const inMain = (i: number) => i % shares === 0;
+    const retryEvery = Number(opts.retryShare) > 0 ? Math.round(1 / Number(opts.retryShare)) : 0;
+    const workers = Array.from({ length: shares - 1 }, (_, w) => {
+      const mine = buyers
+        .slice(0, nRoom)
+        .map((b, i) => ({ i, id: b.id, token: b.token }))
+        .filter((b) => b.i % shares === w + 1);
+      return new Worker(path.join(__dirname, '..', 'lib', 'shopBuyerWorker.ts'), {
+        workerData: { url: server.url, roomId, productId, retryEvery, buyers: mine },
+        execArgv: ['--import', 'tsx'],
+      });
+    });
+    const nextFrom = (w: Worker, type: string) =>
+      new Promise<any>((resolve, reject) => {
+        const on = (m: { type: string; message?: string }) => {
+          if (m.type === 'error') reject(new Error(m.message));
+          else if (m.type === type) {
+            w.off('message', on);
+            resolve(m);
+          }
+        };
+        w.on('message', on);
+        w.once('error', reject);
+      });
+    const workersJoined = Promise.all(workers.map((w) => nextFrom(w, 'joined')));
+    const rooms: Room[] = [];
+    const mainRoomBuyers = Array.from({ length: nRoom }, (_, i) => i).filter(inMain);
+    await pool(mainRoomBuyers.length, 32, async (k) => {
+      const i = mainRoomBuyers[k]!;
       const room = await sdkFor(server, buyers[i]!).joinById(roomId);
       room.onMessage('*', () => undefined);
-      return room;
+      rooms[i] = room;
     });
+    await workersJoined;
     const sellerRoom = await sdkFor(server, s).joinById(roomId);
     let sellerEvents = 0;
     sellerRoom.onMessage('live-shopping:order', () => sellerEvents++);
@@ -134,7 +168,6 @@ export default defineScenario({
     const roomLatency = new Histogram();
     const httpLatency = new Histogram();
     const outcomes: Outcome[] = [];
-    const retryEvery = Number(opts.retryShare) > 0 ? Math.round(1 / Number(opts.retryShare)) : 0;
     let sent = 0;
     const stop = progress(
       () =>
@@ -197,7 +230,21 @@ export default defineScenario({
       `rush: ${nBuyers} buyers at once (${retryEvery ? `every ${retryEvery}th retries with the same key` : 'no retries'})`,
     );
     let attempts = 0;
+    const workersDone = workers.map((w) =>
+      nextFrom(w, 'done').then((m: { outcomes: WorkerOutcome[] }) => {
+        for (const { ms, ...o } of m.outcomes) {
+          latency.record(ms);
+          roomLatency.record(ms);
+          if (!o.ok && o.code !== 'SOLD_OUT') errors.add(`room:${o.code}`);
+          outcomes.push(o);
+        }
+      }),
+    );
+    for (const w of workers) w.postMessage({ type: 'go' });
+    for (let i = 0; i < nRoom; i++) if (!inMain(i)) attempts += retryEvery && i % retryEvery === 0 ? 2 : 1;
+    pending.push(...workersDone);
     for (let i = 0; i < nBuyers; i++) {
+      if (i < nRoom && !inMain(i)) continue;
       const bot = buyers[i]!;
       const tries = retryEvery && i % retryEvery === 0 ? 2 : 1;
       for (let t = 0; t < tries; t++) {
@@ -218,7 +265,15 @@ export default defineScenario({
       products: Array<{ offered: number; remaining: number; ordered: number; balanced: boolean }>;
       vouchers: unknown[];
     };
-    await leaveAll([...rooms, sellerRoom]);
+    await leaveAll([...rooms.filter(Boolean), sellerRoom]);
+    await Promise.all(
+      workers.map(async (w) => {
+        const left = nextFrom(w, 'left');
+        w.postMessage({ type: 'leave' });
+        await left;
+        await w.terminate();
+      }),
+    );
     agent.destroy();
 
     const soldOrders = new Set(outcomes.filter((o) => o.ok).map((o) => o.orderId));
@@ -274,6 +329,7 @@ export default defineScenario({
         roomLatency: roomLatency.summary(),
         httpLatency: httpLatency.summary(),
         httpSockets: Number(opts.sockets),
+        loadThreads: shares,
       },
       checks,
     };
