@@ -4,34 +4,26 @@
  * Created by POST /api/webrtc/stream/start; ends when the host ends it or leaves and does
  * not return within STREAM_RECONNECT_GRACE_MS.
  */
-import { type Client, type Delayed, Room } from '@colyseus/core';
+import type { Client, Delayed } from '@colyseus/core';
 import { z } from 'zod';
 import { ctx } from '../context';
 import { forbidden, invalidState } from '../errors';
 import { SignalingRelay } from '../rtc/SignalingRelay';
 import { LiveStreamState } from '../state/LiveStreamState';
 import { liveStreamStore } from '../stores/liveStreamStore';
+import { HostRoom } from './HostRoom';
 import { exposed } from './roomCall';
 import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
-import {
-  type ActiveFilterData,
-  applyHostFilter,
-  removeHostFilter,
-  type StreamFilterOp,
-  type StreamHostRoom,
-  streamFilterOp,
-} from './streamHost';
 
 export const LiveStreamEvents = {
   ended: 'live-stream:ended',
   end: 'live-stream:end',
 } as const;
 
-export class LiveStreamRoom extends Room<{ state: LiveStreamState }> implements StreamHostRoom {
+export class LiveStreamRoom extends HostRoom<LiveStreamState> {
   static override onAuth = authenticate;
   override state = new LiveStreamState();
   override autoDispose = false;
-  private relay!: SignalingRelay;
   private hostId!: string;
   private hostGone?: Delayed;
   private ended = false;
@@ -94,14 +86,6 @@ export class LiveStreamRoom extends Room<{ state: LiveStreamState }> implements 
     return exposed(() => ({ roomId: this.roomId, streamId: this.roomId, ...this.relay.setupFor(userId) }));
   }
 
-  rpcSignal(userId: string, kind: 'offer' | 'answer' | 'ice-candidate', body: unknown) {
-    return exposed(() => this.relay.signalFromHttp(userId, kind, body));
-  }
-
-  rpcStats(userId: string, stats: Parameters<SignalingRelay['statsFromHttp']>[1]) {
-    return exposed(() => this.relay.statsFromHttp(userId, stats));
-  }
-
   rpcEnd(userId: string) {
     return exposed(async () => {
       if (userId !== this.hostId) throw forbidden('Only the host can end the stream');
@@ -115,20 +99,6 @@ export class LiveStreamRoom extends Room<{ state: LiveStreamState }> implements 
 
   isHost(userId: string): boolean {
     return userId === this.hostId;
-  }
-
-  applyFilter(userId: string, filter: ActiveFilterData): void {
-    if (!this.isHost(userId)) throw forbidden('Only the host can apply filters');
-    applyHostFilter(this, this.state.filters, userId, filter);
-  }
-
-  /** POST /api/stream-filters/:id/apply and /remove land here. */
-  rpcStreamFilter(op: StreamFilterOp) {
-    return exposed(() => streamFilterOp(this, op));
-  }
-
-  removeFilter(userId: string, filterId: string): boolean {
-    return removeHostFilter(this, this.state.filters, userId, filterId);
   }
 
   // ---------------------------------------------------------------------------------

@@ -5,7 +5,7 @@
  * Hosts and viewers join the same room; the server decides who is a host.
  * Created by POST /api/multihost; the REST calls reach it through callRoom.
  */
-import { type Client, type Delayed, Room } from '@colyseus/core';
+import type { Client, Delayed } from '@colyseus/core';
 import { z } from 'zod';
 import type { AuthUser } from '../auth/tokens';
 import { ctx } from '../context';
@@ -21,20 +21,12 @@ import {
   topologyFor,
 } from '../domain/multihost/rules';
 import { AppError, ErrorCode, forbidden, invalidState, notFound } from '../errors';
-import type { Stats } from '../rtc/protocol';
 import { SignalingRelay } from '../rtc/SignalingRelay';
 import { MhHost, MultiHostState } from '../state/MultiHostState';
 import { type HostRecord, multiHostStore, type SessionRow } from '../stores/multiHostStore';
+import { HostRoom } from './HostRoom';
 import { exposed } from './roomCall';
 import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
-import {
-  type ActiveFilterData,
-  applyHostFilter,
-  removeHostFilter,
-  type StreamFilterOp,
-  type StreamHostRoom,
-  streamFilterOp,
-} from './streamHost';
 
 interface Stint {
   role: Role;
@@ -44,13 +36,12 @@ interface Stint {
   onStageSince: number | null;
 }
 
-export class MultiHostRoom extends Room<{ state: MultiHostState }> implements StreamHostRoom {
+export class MultiHostRoom extends HostRoom<MultiHostState> {
   static override onAuth = authenticate;
   override state = new MultiHostState();
   override autoDispose = false;
 
   private session!: SessionRow;
-  private relay!: SignalingRelay;
   private invites = new Map<string, string>(); // invitee → inviter
   private requests = new Map<string, string>(); // requester → username
   private stints = new Map<string, Stint>();
@@ -303,32 +294,10 @@ export class MultiHostRoom extends Room<{ state: MultiHostState }> implements St
     });
   }
 
-  rpcSignal(userId: string, kind: 'offer' | 'answer' | 'ice-candidate', body: unknown) {
-    return exposed(() => this.relay.signalFromHttp(userId, kind, body));
-  }
-
-  rpcStats(userId: string, stats: Stats) {
-    return exposed(() => this.relay.statsFromHttp(userId, stats));
-  }
-
   // --- stream host (filters) ----------------------------------------------------------
 
   isHost(userId: string): boolean {
     return this.state.hosts.has(userId);
-  }
-
-  applyFilter(userId: string, filter: ActiveFilterData): void {
-    if (!this.isHost(userId)) throw forbidden('Only hosts on stage can apply filters');
-    applyHostFilter(this, this.state.filters, userId, filter);
-  }
-
-  /** POST /api/stream-filters/:id/apply and /remove land here. */
-  rpcStreamFilter(op: StreamFilterOp) {
-    return exposed(() => streamFilterOp(this, op));
-  }
-
-  removeFilter(userId: string, filterId: string): boolean {
-    return removeHostFilter(this, this.state.filters, userId, filterId);
   }
 
   // --- rules applied to state ------------------------------------------------------------

@@ -4,7 +4,7 @@
  * committed to the database (debit, gift row, host credit) before it scores.
  * Created by POST /api/pk-battles; HTTP accept/decline/cancel/gift reach it via callRoom.
  */
-import { type Client, type Delayed, Room } from '@colyseus/core';
+import type { Client, Delayed } from '@colyseus/core';
 import { z } from 'zod';
 import type { AuthUser } from '../auth/tokens';
 import { ctx } from '../context';
@@ -16,17 +16,9 @@ import { type BattleRow, type FinishResult, type GiftRecord, type GiftRow, pkSto
 import { giftCommitter } from '../pk/giftCommitter';
 import { parse } from '../validation';
 import { SignalingRelay } from '../rtc/SignalingRelay';
-import type { Stats } from '../rtc/protocol';
+import { HostRoom } from './HostRoom';
 import { exposed } from './roomCall';
 import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
-import {
-  type ActiveFilterData,
-  applyHostFilter,
-  removeHostFilter,
-  type StreamFilterOp,
-  type StreamHostRoom,
-  streamFilterOp,
-} from './streamHost';
 
 /** How often gift events are flushed to viewers (one message per tick, not per gift). */
 const GIFT_FLUSH_MS = 50;
@@ -42,7 +34,7 @@ export interface GiftAck {
   replayed: boolean;
 }
 
-export class PkBattleRoom extends Room<{ state: PkBattleState }> implements StreamHostRoom {
+export class PkBattleRoom extends HostRoom<PkBattleState> {
   static override onAuth = authenticate;
   override state = new PkBattleState();
   /** The room lives while the invitation is pending even with nobody in it; it disposes itself. */
@@ -52,7 +44,6 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
   private hosts!: readonly [string, string];
   private gifts = new Map<string, GiftRow>();
   private contributions = new Map<string, Map<string, Contribution>>();
-  private relay!: SignalingRelay;
   /** Gifts accepted but not yet committed: the end waits for them. */
   private inflight = new Set<Promise<GiftRecord>>();
   private pendingEvents: GiftEventItem[] = [];
@@ -391,34 +382,12 @@ export class PkBattleRoom extends Room<{ state: PkBattleState }> implements Stre
     return this.hosts.includes(userId);
   }
 
-  applyFilter(userId: string, filter: ActiveFilterData): void {
-    if (!this.isHost(userId)) throw forbidden('Only a host of this battle can apply filters');
-    applyHostFilter(this, this.state.filters, userId, filter);
-  }
-
-  /** POST /api/stream-filters/:id/apply and /remove land here. */
-  rpcStreamFilter(op: StreamFilterOp) {
-    return exposed(() => streamFilterOp(this, op));
-  }
-
-  removeFilter(userId: string, filterId: string): boolean {
-    return removeHostFilter(this, this.state.filters, userId, filterId);
-  }
-
   /** GET /api/webrtc/battle/:id/setup */
   rtcSetup(userId: string) {
     return exposed(() => {
       if (!this.isHost(userId)) throw forbidden('Only the two hosts exchange media');
       return { roomId: this.roomId, battleId: this.battle.id, ...this.relay.setupFor(userId) };
     });
-  }
-
-  rpcSignal(userId: string, kind: 'offer' | 'answer' | 'ice-candidate', body: unknown) {
-    return exposed(() => this.relay.signalFromHttp(userId, kind, body));
-  }
-
-  rpcStats(userId: string, stats: Stats) {
-    return exposed(() => this.relay.statsFromHttp(userId, stats));
   }
 
   // --- reads --------------------------------------------------------------------------
