@@ -433,6 +433,22 @@ describe('Live shopping', function () {
     await Promise.all(rooms.map((r) => r.leave()));
   });
 
+  it('is a stream host room: the seller applies a stream filter, a buyer cannot', async () => {
+    const seller = await registerUser('seller');
+    const buyer = await registerUser('buyer');
+    const s = await session(seller);
+    const room = await join(buyer, s.roomId);
+    const all = await api('GET', '/api/stream-filters?limit=100', { token: seller.token });
+    const lipstick = all.body.data.filters.find((x: any) => x.slug === 'lipstick');
+    const body = { streamId: s.roomId, parameters: { 'lipstick.color': '#ff0055' } };
+    const denied = await api('POST', `/api/stream-filters/${lipstick.id}/apply`, { token: buyer.token, body });
+    assert.equal(denied.status, 403);
+    const applied = await api('POST', `/api/stream-filters/${lipstick.id}/apply`, { token: seller.token, body });
+    assert.equal(applied.status, 200, JSON.stringify(applied.body));
+    await waitFor(() => room.state.filters.get(seller.id)?.byCategory.size === 1, 3000, 'filter in state');
+    await room.leave();
+  });
+
   it('the database guards stock on its own: a group commit that would oversell changes nothing', async () => {
     const seller = await registerUser('seller');
     const [b1, b2] = await registerUsers(2, 'buyer');
