@@ -21,7 +21,7 @@ import { exposed } from './roomCall';
 import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
 
 /** How often gift events are flushed to viewers (one message per tick, not per gift). */
-const GIFT_FLUSH_MS = 50;
+const GIFT_FLUSH_MS = 100;
 const PATCH_MS = 250;
 export interface GiftAck {
   battleId: string;
@@ -92,9 +92,9 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
       client.send(PkMessages.mediaReady, { battleId: this.battle.id, ...this.relay.setupFor(user.id) });
     });
     // The simulation interval ticks the room clock on its own (without one, the clock only ticks with
-    // patches), so gift events and scores go out every 50 ms while state patches stay at PATCH_MS.
+    // patches), so gift events and scores go out every GIFT_FLUSH_MS while state patches stay at PATCH_MS.
     this.setSimulationInterval(() => this.flushGiftEvents(), GIFT_FLUSH_MS);
-    // Scores travel in the gift events every 50 ms; the state (top gifters, viewer count) can patch less often.
+    // Scores travel in the gift events; the state (top gifters, viewer count) can patch less often.
     this.setPatchRate(PATCH_MS);
   }
 
