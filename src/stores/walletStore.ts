@@ -140,27 +140,58 @@ export class WalletStore {
 
   /**
    * Many movements inside the caller's transaction, in few statements (group commit for
-   * hot paths like gift storms): each debit is one conditional UPDATE, in order, and may
-   * fail alone (INSUFFICIENT_COINS); credits are summed into one UPDATE per user after the
-   * debits; every ledger row goes in one INSERT. Callers drop replays first: a reused key
+   * hot paths like gift storms): debits are summed per user into one UPDATE for all users
+   * who can pay their whole share (a user who cannot is retried debit by debit, in order,
+   * so each may fail alone with INSUFFICIENT_COINS); credits are summed into one UPDATE per
+   * user after the debits; every ledger row goes in one INSERT. Callers drop replays first: a reused key
    * fails the INSERT, which aborts the transaction (and inTransaction retries it).
    */
   async applyBatch(em: EntityManager, ops: BatchMovement[]): Promise<BatchOutcome[]> {
     for (const m of ops) check(m);
     const out: BatchOutcome[] = new Array(ops.length);
     const rows: Array<{ m: BatchMovement; balance: number; i: number }> = [];
+    // Debits, grouped by user: one UPDATE for every user whose whole share fits their balance;
+    // a user who cannot pay for all of theirs falls back to one conditional UPDATE per debit, in order.
+    const debitsByUser = new Map<string, Array<{ m: BatchMovement; i: number }>>();
     for (const [i, m] of ops.entries()) {
       if (m.sign > 0) continue;
-      const [found] = (await em.query(
-        'UPDATE users SET coins = coins - $1, updated_at = now() WHERE id = $2 AND coins >= $1 RETURNING coins',
-        [m.amount, m.userId],
-      )) as [Array<{ coins: string }>, number];
-      if (found.length === 0) {
-        out[i] = {
-          ok: false,
-          error: new AppError(ErrorCode.INSUFFICIENT_COINS, `Insufficient coins: ${m.amount} needed`),
-        };
-      } else rows.push({ m, balance: Number(found[0]!.coins), i });
+      if (!debitsByUser.has(m.userId)) debitsByUser.set(m.userId, []);
+      debitsByUser.get(m.userId)!.push({ m, i });
+    }
+    if (debitsByUser.size) {
+      const ids = [...debitsByUser.keys()];
+      const totals = ids.map((id) => debitsByUser.get(id)!.reduce((a, x) => a + x.m.amount, 0));
+      const [paid] = (await em.query(
+        `UPDATE users u SET coins = u.coins - d.total, updated_at = now()
+         FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::bigint[]) AS total) d
+         WHERE u.id = d.id AND u.coins >= d.total RETURNING u.id, u.coins`,
+        [ids, totals],
+      )) as [Array<{ id: string; coins: string }>, number];
+      const after = new Map(paid.map((r) => [r.id, Number(r.coins)]));
+      for (const [userId, list] of debitsByUser) {
+        const final = after.get(userId);
+        if (final !== undefined) {
+          // Balances after each debit, in order, ending at the final balance.
+          let running = final + list.reduce((a, x) => a + x.m.amount, 0);
+          for (const x of list) {
+            running -= x.m.amount;
+            rows.push({ m: x.m, balance: running, i: x.i });
+          }
+          continue;
+        }
+        for (const x of list) {
+          const [found] = (await em.query(
+            'UPDATE users SET coins = coins - $1, updated_at = now() WHERE id = $2 AND coins >= $1 RETURNING coins',
+            [x.m.amount, userId],
+          )) as [Array<{ coins: string }>, number];
+          if (found.length === 0) {
+            out[x.i] = {
+              ok: false,
+              error: new AppError(ErrorCode.INSUFFICIENT_COINS, `Insufficient coins: ${x.m.amount} needed`),
+            };
+          } else rows.push({ m: x.m, balance: Number(found[0]!.coins), i: x.i });
+        }
+      }
     }
     const credits = new Map<string, Array<{ m: BatchMovement; i: number }>>();
     for (const [i, m] of ops.entries()) {
