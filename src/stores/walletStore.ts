@@ -159,7 +159,7 @@ export class WalletStore {
       debitsByUser.get(m.userId)!.push({ m, i });
     }
     if (debitsByUser.size) {
-      const ids = [...debitsByUser.keys()];
+      const ids = [...debitsByUser.keys()].sort();
       const totals = ids.map((id) => debitsByUser.get(id)!.reduce((a, x) => a + x.m.amount, 0));
       const [paid] = (await em.query(
         `UPDATE users u SET coins = u.coins - d.total, updated_at = now()
@@ -199,20 +199,29 @@ export class WalletStore {
       if (!credits.has(m.userId)) credits.set(m.userId, []);
       credits.get(m.userId)!.push({ m, i });
     }
-    for (const [userId, list] of credits) {
-      const sum = list.reduce((a, x) => a + x.m.amount, 0);
-      const [found] = (await em.query(
-        'UPDATE users SET coins = coins + $1, updated_at = now() WHERE id = $2 RETURNING coins',
-        [sum, userId],
-      )) as [Array<{ coins: string }>, number];
-      if (found.length === 0) {
-        for (const x of list) out[x.i] = { ok: false, error: notFound('User') };
-        continue;
-      }
-      let running = Number(found[0]!.coins) - sum;
-      for (const x of list) {
-        running += x.m.amount;
-        rows.push({ m: x.m, balance: running, i: x.i });
+    if (credits.size) {
+      // Every credited user in one UPDATE (ordered by id, so concurrent batches lock rows in the same order).
+      const ids = [...credits.keys()].sort();
+      const sums = ids.map((id) => credits.get(id)!.reduce((a, x) => a + x.m.amount, 0));
+      const [credited] = (await em.query(
+        `UPDATE users u SET coins = u.coins + d.total, updated_at = now()
+         FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::bigint[]) AS total) d
+         WHERE u.id = d.id RETURNING u.id, u.coins`,
+        [ids, sums],
+      )) as [Array<{ id: string; coins: string }>, number];
+      const after = new Map(credited.map((r) => [r.id, Number(r.coins)]));
+      for (const [k, userId] of ids.entries()) {
+        const list = credits.get(userId)!;
+        const final = after.get(userId);
+        if (final === undefined) {
+          for (const x of list) out[x.i] = { ok: false, error: notFound('User') };
+          continue;
+        }
+        let running = final - sums[k]!;
+        for (const x of list) {
+          running += x.m.amount;
+          rows.push({ m: x.m, balance: running, i: x.i });
+        }
       }
     }
     if (rows.length) {
