@@ -44,7 +44,8 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
 export async function bootTestServer(): Promise<void> {
   running = await startServer(loadConfig(testEnv()), { port: 0 });
   // A shared Redis may still list rooms of a run that was killed: start from an empty registry.
-  if (process.env.REDIS_URL) await (running.gameServer as unknown as { driver?: { clear(): Promise<void> } }).driver?.clear();
+  if (process.env.REDIS_URL)
+    await (running.gameServer as unknown as { driver?: { clear(): Promise<void> } }).driver?.clear();
   colyseus = new ColyseusTestServer(running.gameServer);
 }
 
