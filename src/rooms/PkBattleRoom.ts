@@ -360,6 +360,8 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
       this.state.hostA.score = result.scores[this.battle.hostA] ?? 0;
       this.state.hostB.score = result.scores[this.battle.hostB] ?? 0;
       this.state.winnerId = result.winner ?? '';
+      // Patch now, so every client's state already shows the result when the event arrives.
+      this.broadcastPatch();
       const payload = {
         battleId: this.battle.id,
         winner: result.winner,
