@@ -216,7 +216,9 @@ describe('Live shopping', function () {
       async () => {
         const a = await api('GET', `/api/live-shopping/${s.sessionId}/analytics`, { token: seller.token });
         // The room writes its final analytics as it disposes, just after it leaves the registry: wait for that write.
-        return a.body.data.live === false && a.body.data.paidOrders !== undefined && a.body.data.orders === 1 ? a.body.data : null;
+        return a.body.data.live === false && a.body.data.paidOrders !== undefined && a.body.data.orders === 1
+          ? a.body.data
+          : null;
       },
       config().SHOP_RESERVATION_TTL_MS + 5000,
       'room closed',
