@@ -4,6 +4,7 @@
  */
 export const ErrorCode = {
   VALIDATION: 'VALIDATION',
+  UNKNOWN_MESSAGE: 'UNKNOWN_MESSAGE',
   UNAUTHORIZED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
@@ -21,6 +22,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 const STATUS: Record<ErrorCode, number> = {
   VALIDATION: 400,
+  UNKNOWN_MESSAGE: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,

@@ -79,7 +79,37 @@ export function handle<S extends z.ZodType>(
   });
 }
 
-/** Flood limit and patch rate every room starts with. */
+/**
+ * WebSocket close codes the server uses on top of Colyseus' own (4000-4010). Close reasons
+ * are fixed strings: a close reason may not exceed 123 bytes, and `ws` throws (killing the
+ * process) when it does, so client-controlled text never goes into one.
+ */
+export const RoomCloseCode = {
+  /** The client sent a message type this room does not handle. */
+  UNKNOWN_MESSAGE: 4400,
+} as const;
+export const UNKNOWN_MESSAGE_REASON = 'unknown message type';
+
+/**
+ * Catch-all for message types no handler is registered for. Colyseus' own fallback closes
+ * the client with a reason that embeds the type, which crashes the process for a type of
+ * ~110+ characters. Here the sender gets `error { code: UNKNOWN_MESSAGE }` and is closed
+ * with 4400 and a fixed reason; the room carries on.
+ */
+function refuseUnknownMessages(room: Room): void {
+  room.onMessage('*', (client: Client, type: string | number) => {
+    const payload: RoomErrorPayload = {
+      type: String(type).slice(0, 64),
+      code: ErrorCode.UNKNOWN_MESSAGE,
+      message: 'Unknown message type',
+    };
+    client.send(ROOM_ERROR, payload);
+    client.leave(RoomCloseCode.UNKNOWN_MESSAGE, UNKNOWN_MESSAGE_REASON);
+  });
+}
+
+/** Flood limit, unknown-message handling and patch rate every room starts with. */
 export function applyRoomDefaults(room: Room): void {
   room.maxMessagesPerSecond = ctx().config.ROOM_MAX_MESSAGES_PER_SECOND;
+  refuseUnknownMessages(room);
 }
