@@ -42,6 +42,28 @@ describe('Server process lifecycle', function () {
     assert.equal(await exit, 0);
     assert.ok((await left) >= 1000, 'client was disconnected by the server');
   });
+
+  it('a viewer sending a 130-character unknown message type is closed with 4400; the process lives', async () => {
+    const proc = await startServerProcess(sharedEnv({ REDIS_URL: '' }));
+    started.push(proc);
+    const [host, viewer] = [await registerUser('host', proc.url), await registerUser('fuzz', proc.url)];
+    const stream = await api('POST', '/api/webrtc/stream/start', {
+      token: host.token,
+      body: { title: 'Crash' },
+      baseUrl: proc.url,
+    });
+    assert.equal(stream.status, 201, JSON.stringify(stream.body));
+    const client = new Client(proc.url);
+    client.auth.token = viewer.token;
+    const room = await client.joinById(stream.body.data.roomId);
+    room.onMessage('*', () => undefined);
+    const left = new Promise<number>((resolve) => room.onLeave((code) => resolve(code)));
+    room.send('y'.repeat(130), {});
+    assert.equal(await left, 4400);
+    assert.equal((await fetch(`${proc.url}/healthz`)).status, 200, 'the server is still up');
+    const again = await client.joinById(stream.body.data.roomId);
+    await again.leave();
+  });
 });
 
 describe('Two processes on Redis', function () {
