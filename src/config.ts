@@ -12,6 +12,7 @@ const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(def);
 const ratio = (def: number) => z.coerce.number().min(0).max(1).default(def);
 const optionalUrl = z.string().url().optional();
+export const DEFAULT_STUN_SERVER_URL = 'stun:stun.l.google.com:19302';
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -79,7 +80,11 @@ const EnvSchema = z.object({
   MULTIHOST_RECONNECT_GRACE_MS: int(30_000, 0),
   /** A solo stream's host may reconnect within this before the stream ends. */
   STREAM_RECONNECT_GRACE_MS: int(30_000, 0),
-  STUN_SERVER_URL: z.string().optional(),
+  /** The seed's public STUN server by default; `none` for no STUN (tests, closed networks). */
+  STUN_SERVER_URL: z
+    .string()
+    .default(DEFAULT_STUN_SERVER_URL)
+    .transform((v) => (v === 'none' ? undefined : v)),
   TURN_SERVER_URL: z.string().optional(),
   TURN_USERNAME: z.string().optional(),
   TURN_PASSWORD: z.string().optional(),

@@ -102,7 +102,7 @@ export default defineScenario({
     await http(server, 'POST', `/api/live-shopping/${sessionId}/start`, { token: s.token });
     const added = await http(server, 'POST', `/api/live-shopping/${sessionId}/products`, {
       token: s.token,
-      body: { productId, livePrice: 9900, flashSale: { quantity: stock, expiresIn: 600, price: 4900 } },
+      body: { productId, livePrice: 9900, flashSale: { quantity: stock, expiresIn: 600_000, price: 4900 } },
     });
     if (added.status !== 201) throw new Error(`add product: ${added.status} ${JSON.stringify(added.body)}`);
 

@@ -7,7 +7,7 @@ import { CATEGORIES, ParamError, type ParamSpec, validateParams } from '../domai
 import { badRequest, forbidden } from '../errors';
 import { callRoom } from '../rooms/roomCall';
 import { filterStore } from '../stores/filterStore';
-import { idempotencyKey, isUuid, pagination, parse } from '../validation';
+import { isUuid, pagination, parse, requestKey } from '../validation';
 import { me, ok } from './middleware';
 
 const Limit = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });
@@ -111,7 +111,8 @@ export function filterRoutes(c: AppContext): Router {
   );
 
   r.post('/:id/unlock', async (req, res) => {
-    const { idempotencyKey: key } = parse(z.object({ idempotencyKey }), req.body);
+    // Optional (unlocking is idempotent per user and filter anyway); echoed back.
+    const key = requestKey(req.headers['idempotency-key'], req.body);
     const result = await store().unlock(me(req).id, filterId(String(req.params.id)), c.config.FILTER_CREATOR_SHARE);
     ok(res, { ...result, idempotencyKey: key }, result.alreadyOwned ? 200 : 201);
   });

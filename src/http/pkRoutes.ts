@@ -8,7 +8,7 @@ import { HOLDING_STATUSES, LEADERBOARD_PERIODS } from '../domain/pk/rules';
 import { badRequest, invalidState, notFound } from '../errors';
 import { callRoom } from '../rooms/roomCall';
 import { type BattleRow, pkStore } from '../stores/pkStore';
-import { isUuid, pagination, parse } from '../validation';
+import { isUuid, pagination, parse, requestKey } from '../validation';
 import { me, ok, requireOperator } from './middleware';
 
 const NewGift = z.object({
@@ -151,7 +151,9 @@ export function pkRoutes(c: AppContext): Router {
   r.post('/:id/gift', async (req, res) => {
     const battle = await battleOr404(String(req.params.id));
     if (battle.status !== 'live' || !battle.roomId) throw invalidState(`Battle is ${battle.status}, not live`);
-    const ack = await callRoom<{ replayed: boolean }>(battle.roomId, 'rpcGift', [me(req), req.body], 'Battle');
+    const requestId = requestKey(req.headers['idempotency-key'], req.body);
+    const body = { ...(req.body ?? {}), requestId, idempotencyKey: undefined };
+    const ack = await callRoom<{ replayed: boolean }>(battle.roomId, 'rpcGift', [me(req), body], 'Battle');
     ok(res, ack, ack.replayed ? 200 : 201);
   });
 

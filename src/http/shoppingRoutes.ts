@@ -1,30 +1,36 @@
 /** Live shopping REST: the seller catalog (/api/products) and shopping streams (/api/live-shopping). */
 import { matchMaker } from '@colyseus/core';
-import { Router } from 'express';
+import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { ProductBody, ProductPatch, SessionBody } from '../domain/shopping/protocol';
 import { forbidden, invalidState, notFound } from '../errors';
 import { callRoom, roomExists } from '../rooms/roomCall';
 import { type SessionRow, shoppingStore } from '../stores/shoppingStore';
-import { isUuid, pagination, parse } from '../validation';
+import { toMajor } from '../domain/shopping/money';
+import type { ProductRow } from '../stores/shoppingStore';
+import { isUuid, pagination, parse, requestKey } from '../validation';
 import { me, ok, requireOperator, requireService } from './middleware';
+
+/** A catalog product as clients see it: the price in the major unit. */
+const publicProduct = (p: ProductRow) => ({ ...p, price: toMajor(p.price) });
 
 /** POST /api/products, GET /api/products/mine, PATCH /api/products/:id — the seller's catalog. */
 export function productRoutes(_c: AppContext): Router {
   const r = Router();
   r.post('/', async (req, res) => {
-    ok(res, { product: await shoppingStore().createProduct(me(req).id, parse(ProductBody, req.body)) }, 201);
+    const product = await shoppingStore().createProduct(me(req).id, parse(ProductBody, req.body));
+    ok(res, { product: publicProduct(product) }, 201);
   });
   r.get('/mine', async (req, res) => {
-    ok(res, { products: await shoppingStore().myProducts(me(req).id) });
+    ok(res, { products: (await shoppingStore().myProducts(me(req).id)).map(publicProduct) });
   });
   r.patch('/:id', async (req, res) => {
     const id = String(req.params.id);
     const product = isUuid(id) ? await shoppingStore().getProduct(id) : null;
     if (!product) throw notFound('Product');
     if (product.sellerId !== me(req).id) throw forbidden('Not your product');
-    ok(res, { product: await shoppingStore().updateProduct(id, parse(ProductPatch, req.body)) });
+    ok(res, { product: publicProduct(await shoppingStore().updateProduct(id, parse(ProductPatch, req.body))) });
   });
   return r;
 }
@@ -112,7 +118,12 @@ export function shoppingRoutes(c: AppContext): Router {
     ok(res, {
       period: q.period,
       currency: c.config.SHOP_CURRENCY,
-      performers: await shoppingStore().topPerformers(span === null ? null : Date.now() - span, q.limit),
+      performers: (await shoppingStore().topPerformers(span === null ? null : Date.now() - span, q.limit)).map(
+        (p: { revenue: number }) => ({
+          ...p,
+          revenue: toMajor(p.revenue),
+        }),
+      ),
     });
   });
 
@@ -156,11 +167,23 @@ export function shoppingRoutes(c: AppContext): Router {
   r.post('/:id/products/pin', async (req, res) =>
     ok(res, await call(String(req.params.id), 'rpcPin', [me(req).id, req.body])),
   );
+  const unpin = async (req: Request, res: Response) =>
+    ok(res, await call(String(req.params.id), 'rpcUnpin', [me(req).id]));
+  r.delete('/:id/products/pin', unpin);
+  r.post('/:id/products/unpin', unpin);
+  r.patch('/:id/products/:productId', async (req, res) => {
+    const productId = String(req.params.productId);
+    if (!isUuid(productId)) throw notFound('Product in this stream');
+    ok(res, await call(String(req.params.id), 'rpcUpdateProduct', [me(req).id, productId, req.body]));
+  });
   r.post('/:id/interactions', async (req, res) =>
     ok(res, await call(String(req.params.id), 'rpcInteraction', [me(req), req.body])),
   );
   r.post('/:id/orders', async (req, res) => {
-    const result = await call<{ replayed: boolean }>(String(req.params.id), 'rpcOrder', [me(req), req.body]);
+    // Idempotency-Key header or body key (optional: without one, a new order each time).
+    const idempotencyKey = requestKey(req.headers['idempotency-key'], req.body);
+    const body = { ...(req.body ?? {}), idempotencyKey };
+    const result = await call<{ replayed: boolean }>(String(req.params.id), 'rpcOrder', [me(req), body]);
     ok(res, result, result.replayed ? 200 : 201);
   });
   r.post('/:id/vouchers', async (req, res) =>

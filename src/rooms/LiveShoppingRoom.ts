@@ -4,6 +4,7 @@
  * database (with the stock decrement guarded there too) before it is confirmed.
  * Created by POST /api/live-shopping; every HTTP call that changes the stream reaches it via callRoom.
  */
+import { randomUUID } from 'node:crypto';
 import { type Client, type Delayed, Room } from '@colyseus/core';
 import type { AuthUser } from '../auth/tokens';
 import { ctx } from '../context';
@@ -14,6 +15,9 @@ import {
   ShopEvents,
   ShopMessages,
   StreamProductBody,
+  StreamProductPatch,
+  UnpinBody,
+  UpdateProductMessage,
   VoucherBody,
   VoucherCheckBody,
 } from '../domain/shopping/protocol';
@@ -39,6 +43,7 @@ import {
   type StreamHostRoom,
   streamFilterOp,
 } from './streamHost';
+import { toMajor, toMajorOrNull } from '../domain/shopping/money';
 
 interface LiveProduct {
   row: StreamProductRow;
@@ -52,12 +57,15 @@ interface LiveProduct {
   flashTimer?: Delayed;
   /** Set when the flash sale ran out of time or units: the live price from then on. */
   flashOver: boolean;
+  /** When the current flash sale began (0: with the product); a released order returns flash units only to it. */
+  flashStartedAt: number;
 }
 
 interface LiveVoucher extends VoucherRow {
   usesByUser: Map<string, number>;
 }
 
+/** An order as clients see it: money in the major unit (see domain/shopping/money.ts). */
 export type PublicOrder = OrderRow & { currency: string };
 /** What the buyer gets back (HTTP body and the `live-shopping:order-result` message). */
 export interface OrderResult {
@@ -136,6 +144,21 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
       { errorEvent: ShopEvents.error },
     );
     handle(this, ShopMessages.interaction, InteractionBody, (client, m) => this.interact(userOf(client), m), {
+      errorEvent: ShopEvents.error,
+    });
+    handle(
+      this,
+      ShopMessages.updateProduct,
+      UpdateProductMessage,
+      async (client, { productId, ...patch }) => {
+        await this.updateProduct(userOf(client).id, productId, parse(StreamProductPatch, patch));
+      },
+      { errorEvent: ShopEvents.error },
+    );
+    handle(this, ShopMessages.pinProduct, PinBody, (client, m) => this.pin(userOf(client).id, m.productId), {
+      errorEvent: ShopEvents.error,
+    });
+    handle(this, ShopMessages.unpinProduct, UnpinBody, (client) => this.unpin(userOf(client).id), {
       errorEvent: ShopEvents.error,
     });
   }
@@ -236,7 +259,7 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
           ? {
               price: f.price ?? b.livePrice,
               quantity: f.quantity,
-              endsAt: Date.now() + f.expiresIn * 1000,
+              endsAt: Date.now() + f.expiresIn,
               perCustomerLimit: f.perCustomerLimit ?? null,
             }
           : null,
@@ -251,18 +274,98 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
     });
   }
 
-  rpcPin(userId: string, body: unknown) {
-    return exposed(() => {
-      this.requireSeller(userId);
-      this.requireOpen();
-      const { productId } = parse(PinBody, body);
-      const lp = this.products.get(productId);
-      if (!lp) throw notFound('Product in this stream');
-      this.state.pinnedProductId = productId;
-      const payload = { productId, product: this.productPayload(lp) };
-      this.broadcast(ShopEvents.productPinned, payload);
-      return payload;
+  rpcUpdateProduct(userId: string, productId: string, body: unknown) {
+    return exposed(() => this.updateProduct(userId, productId, parse(StreamProductPatch, body)));
+  }
+
+  /** Mid-stream: a new live price and/or a flash sale started (or ended) on a product already listed. */
+  private async updateProduct(userId: string, productId: string, p: StreamProductPatch) {
+    this.requireSeller(userId);
+    this.requireOpen();
+    const lp = this.products.get(productId);
+    if (!lp) throw notFound('Product in this stream');
+    const now = Date.now();
+    const running = priceAt(this.pricing(lp), now).flash;
+    const f = p.flashSale;
+    if (f && running) throw invalidState('A flash sale is running on this product; end it first (flashSale: null)');
+    if (f === null && !running) throw invalidState('No flash sale is running on this product');
+    if (f && f.quantity > lp.remaining) throw invalidState(`Only ${lp.remaining} units are left for a flash sale`);
+    const livePrice = p.livePrice ?? lp.row.livePrice;
+    const row = await shoppingStore().updateStreamProduct(lp.row.id, {
+      livePrice: p.livePrice,
+      flash:
+        f === null
+          ? 'end'
+          : f
+            ? {
+                price: f.price ?? livePrice,
+                quantity: f.quantity,
+                endsAt: now + f.expiresIn,
+                perCustomerLimit: f.perCustomerLimit ?? null,
+              }
+            : undefined,
     });
+    const before = priceAt(this.pricing(lp), Date.now()).unitPrice;
+    const previousLive = lp.row.livePrice;
+    lp.row = { ...lp.row, ...row, name: lp.row.name };
+    const sp = this.state.products.get(productId);
+    if (sp) sp.livePrice = toMajor(row.livePrice);
+    if (f === null) {
+      this.endFlash(lp);
+    } else if (f) {
+      lp.flashTimer?.clear();
+      lp.flashOver = false;
+      lp.flashStartedAt = now;
+      lp.flashRemaining = row.flashRemaining ?? 0;
+      if (sp) {
+        sp.flashPrice = toMajor(row.flashPrice ?? 0);
+        sp.flashEndsAt = row.flashEndsAt ?? 0;
+      }
+      const endsAt = row.flashEndsAt ?? now;
+      lp.flashTimer = this.clock.setTimeout(() => this.endFlash(lp, endsAt), Math.max(0, endsAt - Date.now()));
+    }
+    this.syncProduct(lp);
+    const payload = this.productPayload(lp);
+    if (p.livePrice !== undefined && p.livePrice !== previousLive) {
+      this.broadcast(ShopEvents.priceChanged, {
+        productId,
+        livePrice: toMajor(row.livePrice),
+        previousLivePrice: toMajor(previousLive),
+        currentPrice: payload.currentPrice,
+        previousPrice: toMajor(before),
+      });
+    }
+    if (f) this.broadcast(ShopEvents.flashSale, { product: payload, countdown: f.expiresIn, endsAt: row.flashEndsAt });
+    return { product: payload };
+  }
+
+  rpcPin(userId: string, body: unknown) {
+    return exposed(() => this.pin(userId, parse(PinBody, body).productId));
+  }
+
+  private pin(userId: string, productId: string) {
+    this.requireSeller(userId);
+    this.requireOpen();
+    const lp = this.products.get(productId);
+    if (!lp) throw notFound('Product in this stream');
+    this.state.pinnedProductId = productId;
+    const payload = { productId, product: this.productPayload(lp) };
+    this.broadcast(ShopEvents.productPinned, payload);
+    return payload;
+  }
+
+  rpcUnpin(userId: string) {
+    return exposed(() => this.unpin(userId));
+  }
+
+  /** Nothing pinned afterwards; unpinning when nothing is pinned is a no-op answer. */
+  private unpin(userId: string) {
+    this.requireSeller(userId);
+    this.requireOpen();
+    const productId = this.state.pinnedProductId || null;
+    this.state.pinnedProductId = '';
+    if (productId) this.broadcast(ShopEvents.productUnpinned, { productId });
+    return { productId, unpinned: productId !== null };
   }
 
   rpcVoucher(userId: string, body: unknown) {
@@ -285,9 +388,9 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
         private: b.private,
       });
       this.vouchers.set(v.code.toLowerCase(), { ...v, usesByUser: new Map() });
-      const { id: _id, code, ...rest } = v;
-      this.broadcast(ShopEvents.voucher, v.private ? rest : { code, ...rest });
-      return v;
+      const { id: _id, code, ...rest } = publicVoucher(v);
+      this.broadcast(ShopEvents.voucher, { ...(v.private ? {} : { code }), ...rest, sessionId: this.session.id });
+      return publicVoucher(v);
     });
   }
 
@@ -318,7 +421,15 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
       const subtotal = unitPrice * b.quantity;
       const c = checkVoucher(v, { productId: b.productId, subtotal, usesByUser: v.usesByUser.get(user.id) ?? 0, now });
       if (!c.ok) throw new AppError(ErrorCode[c.code], c.reason);
-      return { code: v.code, valid: true, unitPrice, subtotal, discount: c.discount, total: subtotal - c.discount };
+      return {
+        code: v.code,
+        valid: true,
+        unitPrice: toMajor(unitPrice),
+        subtotal: toMajor(subtotal),
+        discount: toMajor(c.discount),
+        total: toMajor(subtotal - c.discount),
+        currency: this.state.currency,
+      };
     });
   }
 
@@ -329,7 +440,9 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
   }
 
   /** One authority for HTTP and room orders; the same key twice is the first order. */
-  order(buyer: AuthUser, m: OrderBody): Promise<OrderResult> {
+  order(buyer: AuthUser, body: OrderBody): Promise<OrderResult> {
+    // Optional key (HTTP puts the Idempotency-Key header here): without one, a new operation.
+    const m = { ...body, idempotencyKey: body.idempotencyKey ?? body.requestId ?? randomUUID() };
     const key = `${buyer.id}:${m.idempotencyKey}`;
     const first = this.inflight.get(key);
     if (first) return first.then((r) => ({ ...r, replayed: true }));
@@ -339,7 +452,7 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
     return p;
   }
 
-  private async placeOrder(buyer: AuthUser, m: OrderBody): Promise<OrderResult> {
+  private async placeOrder(buyer: AuthUser, m: OrderBody & { idempotencyKey: string }): Promise<OrderResult> {
     if (this.state.status !== 'live') throw invalidState(`Shopping stream is ${this.state.status}, not live`);
     if (buyer.id === this.session.sellerId) throw forbidden('Sellers cannot buy in their own stream');
     const lp = this.products.get(m.productId);
@@ -516,7 +629,12 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
     if (!released) return; // paid meanwhile
     const lp = this.products.get(o.productId);
     if (lp) {
-      const flashBack = o.flash && !lp.flashOver && lp.row.flashEndsAt !== null && Date.now() < lp.row.flashEndsAt;
+      const flashBack =
+        o.flash &&
+        !lp.flashOver &&
+        Date.parse(o.createdAt) >= lp.flashStartedAt &&
+        lp.row.flashEndsAt !== null &&
+        Date.now() < lp.row.flashEndsAt;
       const voucher = o.voucherId ? [...this.vouchers.values()].find((v) => v.id === o.voucherId) : undefined;
       this.adjust(lp, o.buyerId, o.quantity, flashBack, voucher, 1);
       if (lp.remaining > 0) lp.soldOutAnnounced = false;
@@ -554,23 +672,32 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
 
   private async analytics() {
     const orders = await shoppingStore().sessionOrders(this.session.id);
+    const a = summarize(
+      [...this.products.values()].map((lp) => ({
+        productId: lp.row.productId,
+        name: lp.row.name,
+        offered: lp.row.offered,
+        remaining: lp.remaining,
+        flashQuantity: lp.row.flashQuantity,
+        views: lp.counts.view,
+        clicks: lp.counts.click,
+        cartAdds: lp.counts.cart_add,
+        uniqueViewers: lp.unique.view.size,
+      })),
+      orders,
+      { peak: this.peakViewers, unique: this.uniqueViewers.size },
+    );
+    // Money in the major unit, as everywhere on the wire.
     return {
       currency: ctx().config.SHOP_CURRENCY,
-      ...summarize(
-        [...this.products.values()].map((lp) => ({
-          productId: lp.row.productId,
-          name: lp.row.name,
-          offered: lp.row.offered,
-          remaining: lp.remaining,
-          flashQuantity: lp.row.flashQuantity,
-          views: lp.counts.view,
-          clicks: lp.counts.click,
-          cartAdds: lp.counts.cart_add,
-          uniqueViewers: lp.unique.view.size,
-        })),
-        orders,
-        { peak: this.peakViewers, unique: this.uniqueViewers.size },
-      ),
+      ...a,
+      revenue: toMajor(a.revenue),
+      averageOrderValue: toMajor(a.averageOrderValue),
+      products: a.products.map((p) => ({
+        ...p,
+        revenue: toMajor(p.revenue),
+        averageOrderValue: toMajor(p.averageOrderValue),
+      })),
     };
   }
 
@@ -597,14 +724,15 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
       unique: { view: new Set(), click: new Set(), cart_add: new Set() },
       soldOutAnnounced: row.remaining === 0,
       flashOver: false,
+      flashStartedAt: 0,
     };
     this.products.set(row.productId, lp);
     const sp = new ShopProduct();
     sp.productId = row.productId;
     sp.name = row.name;
-    sp.livePrice = row.livePrice;
+    sp.livePrice = toMajor(row.livePrice);
     sp.offered = row.offered;
-    sp.flashPrice = row.flashPrice ?? 0;
+    sp.flashPrice = toMajor(row.flashPrice ?? 0);
     sp.flashEndsAt = row.flashEndsAt ?? 0;
     this.state.products.set(row.productId, sp);
     this.syncProduct(lp);
@@ -632,7 +760,7 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
     const { unitPrice, flash } = priceAt(this.pricing(lp), now);
     sp.remaining = lp.remaining;
     sp.flashRemaining = lp.row.flashQuantity === null ? 0 : lp.flashRemaining;
-    sp.currentPrice = unitPrice;
+    sp.currentPrice = toMajor(unitPrice);
     sp.flashActive = flash;
   }
 
@@ -641,7 +769,7 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
     lp.flashTimer = undefined;
     lp.flashOver = true;
     this.syncProduct(lp, Math.max(at, Date.now()));
-    this.broadcast(ShopEvents.flashSaleEnded, { productId: lp.row.productId, price: lp.row.livePrice });
+    this.broadcast(ShopEvents.flashSaleEnded, { productId: lp.row.productId, price: toMajor(lp.row.livePrice) });
   }
 
   private afterStockChange(lp: LiveProduct): void {
@@ -658,15 +786,15 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
     return {
       productId: lp.row.productId,
       name: lp.row.name,
-      currentPrice: unitPrice,
-      livePrice: lp.row.livePrice,
+      currentPrice: toMajor(unitPrice),
+      livePrice: toMajor(lp.row.livePrice),
       offered: lp.row.offered,
       remaining: lp.remaining,
       flashSale:
         lp.row.flashQuantity === null
           ? null
           : {
-              price: lp.row.flashPrice,
+              price: toMajorOrNull(lp.row.flashPrice),
               quantity: lp.row.flashQuantity,
               remaining: lp.flashRemaining,
               endsAt: lp.row.flashEndsAt,
@@ -677,7 +805,13 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
   }
 
   private publicOrder(o: OrderRow): PublicOrder {
-    return { ...o, currency: ctx().config.SHOP_CURRENCY };
+    return {
+      ...o,
+      unitPrice: toMajor(o.unitPrice),
+      discount: toMajor(o.discount),
+      total: toMajor(o.total),
+      currency: ctx().config.SHOP_CURRENCY,
+    };
   }
 
   private countViewers(): void {
@@ -695,4 +829,13 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
     };
     this.clock.setTimeout(check, 500);
   }
+}
+
+/** A voucher as clients see it: a fixed value and the minimum order in the major unit. */
+function publicVoucher(v: VoucherRow) {
+  return {
+    ...v,
+    value: v.type === 'fixed' ? toMajor(v.value) : v.value,
+    minOrderAmount: toMajor(v.minOrderAmount),
+  };
 }

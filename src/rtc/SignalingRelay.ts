@@ -14,6 +14,7 @@ import { formatZodError } from '../validation';
 import { RtcPeer } from '../state/RtcPeer';
 import { iceServersFor } from './iceServers';
 import {
+  AdaptQualityBody,
   AnswerBody,
   HealthCheckBody,
   IceCandidateBody,
@@ -27,7 +28,7 @@ import {
   StatsBody,
   ToggleTrackBody,
 } from './protocol';
-import { initialTracker, RESOLUTION, type Tier, type TrackerState, track } from './quality';
+import { decideQuality, initialTracker, RESOLUTION, type Tier, type TrackerState, track } from './quality';
 
 export type Topology = 'mesh' | 'sfu';
 
@@ -95,6 +96,7 @@ export class SignalingRelay {
     );
     on(RtcMessages.toggleTrack, ToggleTrackBody, (client, m) => this.toggleTrack(client, m.kind, m.enabled));
     on(RtcMessages.statsUpdate, StatsBody, (client, m) => this.stats(client, m));
+    on(RtcMessages.adaptQuality, AdaptQualityBody, (client, m) => this.adaptQuality(client, m.tier));
     on(RtcMessages.healthCheck, HealthCheckBody, (client) => {
       client.send(RtcEvents.healthStatus, this.health(this.peerOf(client).info.userId));
     });
@@ -165,9 +167,12 @@ export class SignalingRelay {
 
   // ---------------------------------------------------------------------------------
 
-  private join(client: Client, m: { audio: boolean; video: boolean }): void {
-    if (!this.host.canSignal(client)) throw forbidden('You may not take part in this room’s media');
+  private join(client: Client, m: { audio: boolean; video: boolean; userId?: string }): void {
     const user = userOf(client);
+    if (m.userId !== undefined && m.userId !== user.id) {
+      throw forbidden('userId: identity comes from your token; you cannot join as another user');
+    }
+    if (!this.host.canSignal(client)) throw forbidden('You may not take part in this room’s media');
     const previous = this.peersByUser.get(user.id);
     const info: PeerInfo = {
       userId: user.id,
@@ -254,6 +259,25 @@ export class SignalingRelay {
         this.warn(peer, 'degraded', `Connection quality dropped from ${before} to ${tier}`);
       }
     }
+  }
+
+  /**
+   * `webrtc:adapt-quality`: the client asks for a tier, the server decides (never above what the
+   * peer's measured link carries) and answers `webrtc:quality-adapted`. The one place a quality
+   * request is decided: the SFU switches the viewer's simulcast layer here.
+   */
+  private adaptQuality(client: Client, requested: Tier): void {
+    const peer = this.peerOf(client);
+    const d = decideQuality(requested, peer.tracker.tier);
+    const resolution = RESOLUTION[d.tier];
+    client.send(RtcEvents.qualityAdapted, {
+      tier: d.tier,
+      resolution: resolution.label,
+      maxBitrateKbps: resolution.maxBitrateKbps,
+      requested: d.requested,
+      measured: d.measured,
+      reason: d.reason,
+    });
   }
 
   private health(askingUser: string) {

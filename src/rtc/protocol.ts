@@ -18,6 +18,7 @@ export const RtcMessages = {
   toggleTrack: 'webrtc:toggle-track',
   statsUpdate: 'webrtc:stats-update',
   healthCheck: 'webrtc:health-check',
+  adaptQuality: 'webrtc:adapt-quality',
 } as const;
 
 /** Room → client. */
@@ -44,7 +45,20 @@ const sdp = z
   .min(1)
   .refine((s) => Buffer.byteLength(s) <= SDP_MAX_BYTES, `sdp must be at most ${SDP_MAX_BYTES} bytes`);
 
-export const JoinRoomBody = z.object({ audio: z.boolean().default(true), video: z.boolean().default(true) }).strict();
+/**
+ * The seed's body `{ roomId, userId, streamId }` is accepted: the room is the one the client joined
+ * (roomId/streamId are informational) and identity comes from the token only: a `userId` that is not
+ * the caller is refused (FORBIDDEN), never trusted.
+ */
+export const JoinRoomBody = z
+  .object({
+    audio: z.boolean().default(true),
+    video: z.boolean().default(true),
+    roomId: z.string().max(128).optional(),
+    streamId: z.string().max(128).optional(),
+    userId: z.string().max(128).optional(),
+  })
+  .strict();
 export const LeaveRoomBody = z.object({}).strict();
 export const OfferBody = z.object({ to: peerId, sdp }).strict();
 export const AnswerBody = z.object({ to: peerId, sdp }).strict();
@@ -74,3 +88,12 @@ export const StatsBody = z
   .strict();
 export type Stats = z.infer<typeof StatsBody>;
 export const HealthCheckBody = z.object({}).strict();
+/** A client asks for a quality tier (`quality` is accepted as an alias of `tier`); the server decides. */
+export const AdaptQualityBody = z
+  .object({
+    tier: z.enum(['poor', 'fair', 'good', 'excellent']).optional(),
+    quality: z.enum(['poor', 'fair', 'good', 'excellent']).optional(),
+  })
+  .strict()
+  .refine((b) => b.tier !== undefined || b.quality !== undefined, 'tier is required')
+  .transform((b) => ({ tier: (b.tier ?? b.quality)! }));

@@ -117,3 +117,21 @@ export function assessHealth(s: Stats): HealthReport {
   if (s.frameRate !== undefined && s.frameRate < 15) warnings.push(`frame rate ${s.frameRate} fps (< 15)`);
   return { tier, resolution: RESOLUTION[tier].label, healthy: warnings.length === 0, warnings };
 }
+
+export interface QualityDecision {
+  /** The tier the server grants. */
+  tier: Tier;
+  requested: Tier;
+  /** What the peer's own stats say (null before any). */
+  measured: Tier | null;
+  /** 'granted': as asked; 'capped-by-network': lower, because the measured link cannot carry more. */
+  reason: 'granted' | 'capped-by-network';
+}
+
+/** A `webrtc:adapt-quality` request: granted up to what the peer's measured link carries. */
+export function decideQuality(requested: Tier, measured: Tier | null): QualityDecision {
+  if (measured !== null && rank(measured) < rank(requested)) {
+    return { tier: measured, requested, measured, reason: 'capped-by-network' };
+  }
+  return { tier: requested, requested, measured, reason: 'granted' };
+}

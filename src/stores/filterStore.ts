@@ -83,11 +83,14 @@ export class FilterStore {
     private readonly trendingTtlMs = 15_000,
   ) {}
 
+  /** The platform catalog: new filters are added, existing ones get the catalog's current parameters. */
   async seed(): Promise<void> {
     for (const f of CATALOG) {
       await this.ds.query(
         `INSERT INTO stream_filters (slug, name, category, description, params, price, published, featured)
-         VALUES ($1, $2, $3, $4, $5::jsonb, $6, true, $7) ON CONFLICT (slug) DO NOTHING`,
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6, true, $7)
+         ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description, params = EXCLUDED.params
+           WHERE stream_filters.creator_id IS NULL`,
         [f.slug, f.name, f.category, f.description, JSON.stringify(f.params), f.price, !!f.featured],
       );
     }

@@ -333,6 +333,43 @@ export class ShoppingStore {
     });
   }
 
+  /**
+   * Mid-stream changes: a new live price, a flash sale started now (only when none is running:
+   * conditional, so two concurrent starts cannot both win) or the running one ended now.
+   */
+  async updateStreamProduct(
+    id: string,
+    p: {
+      livePrice?: number;
+      flash?: { price: number; quantity: number; endsAt: number; perCustomerLimit: number | null } | 'end';
+    },
+  ): Promise<StreamProductRow> {
+    const f = p.flash;
+    const start = f && f !== 'end' ? f : null;
+    const [rows] = await this.ds.query(
+      `UPDATE stream_products SET live_price = COALESCE($2, live_price),
+         flash_price = CASE WHEN $3 THEN $4 ELSE flash_price END,
+         flash_quantity = CASE WHEN $3 THEN $5 ELSE flash_quantity END,
+         flash_remaining = CASE WHEN $3 THEN $5 ELSE flash_remaining END,
+         per_customer_limit = CASE WHEN $3 THEN $6 ELSE per_customer_limit END,
+         flash_ends_at = CASE WHEN $3 THEN $7 WHEN $8 THEN LEAST(flash_ends_at, now()) ELSE flash_ends_at END
+       WHERE id = $1 AND (NOT $3 OR flash_ends_at IS NULL OR flash_ends_at <= now() OR flash_remaining = 0)
+       RETURNING *`,
+      [
+        id,
+        p.livePrice ?? null,
+        start !== null,
+        start?.price ?? null,
+        start?.quantity ?? null,
+        start?.perCustomerLimit ?? null,
+        start ? new Date(start.endsAt) : null,
+        f === 'end',
+      ],
+    );
+    if (!rows.length) throw conflict('A flash sale is already running on this product');
+    return toStreamProduct(rows[0]);
+  }
+
   // --- vouchers -------------------------------------------------------------------
 
   async createVoucher(sessionId: string, v: Omit<VoucherRow, 'id' | 'uses'>): Promise<VoucherRow> {

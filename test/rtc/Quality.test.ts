@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { loadConfig } from '../../src/config';
 import { iceServersFor, turnCredentials } from '../../src/rtc/iceServers';
-import { assessHealth, classify, initialTracker, type Tier, type TrackerState, track } from '../../src/rtc/quality';
+import {
+  assessHealth,
+  classify,
+  decideQuality,
+  initialTracker,
+  type Tier,
+  type TrackerState,
+  track,
+} from '../../src/rtc/quality';
 
 const s = (bitrateKbps: number, rttMs: number, packetLossPct: number) => ({ bitrateKbps, rttMs, packetLossPct });
 
@@ -71,6 +79,24 @@ describe('WebRTC quality tiers', () => {
   });
 });
 
+describe('webrtc:adapt-quality decision', () => {
+  it('grants the requested tier up to what the measured link carries', () => {
+    assert.deepEqual(decideQuality('excellent', null), {
+      tier: 'excellent',
+      requested: 'excellent',
+      measured: null,
+      reason: 'granted',
+    });
+    assert.equal(decideQuality('fair', 'excellent').tier, 'fair');
+    assert.deepEqual(decideQuality('excellent', 'fair'), {
+      tier: 'fair',
+      requested: 'excellent',
+      measured: 'fair',
+      reason: 'capped-by-network',
+    });
+  });
+});
+
 describe('ICE servers and TURN credentials', () => {
   it('mints coturn use-auth-secret credentials that verify with the shared secret', () => {
     const now = Date.UTC(2026, 10, 24, 12, 0, 0);
@@ -91,8 +117,17 @@ describe('ICE servers and TURN credentials', () => {
   });
 
   it('hands out static TURN credentials, or nothing when unconfigured', () => {
-    const config = loadConfig({ TURN_SERVER_URL: 'turn:127.0.0.1:3478', TURN_USERNAME: 'u', TURN_PASSWORD: 'p' });
+    const config = loadConfig({
+      STUN_SERVER_URL: 'none',
+      TURN_SERVER_URL: 'turn:127.0.0.1:3478',
+      TURN_USERNAME: 'u',
+      TURN_PASSWORD: 'p',
+    });
     assert.deepEqual(iceServersFor('x', config), [{ urls: 'turn:127.0.0.1:3478', username: 'u', credential: 'p' }]);
-    assert.deepEqual(iceServersFor('x', loadConfig({})), []);
+    assert.deepEqual(iceServersFor('x', loadConfig({ STUN_SERVER_URL: 'none' })), []);
+  });
+
+  it("defaults STUN to the seed's public server, so clients behind NAT connect out of the box", () => {
+    assert.deepEqual(iceServersFor('x', loadConfig({})), [{ urls: 'stun:stun.l.google.com:19302' }]);
   });
 });

@@ -80,7 +80,7 @@ describe('Live shopping', function () {
     assert.equal(other.status, 403);
     for (const body of [
       { name: 'x', price: -1, stock: 1 },
-      { name: 'x', price: 1.5, stock: 1 },
+      { name: 'x', price: 1.555, stock: 1 },
       { price: 100, stock: 1 },
     ]) {
       const bad = await api('POST', '/api/products', { token: a!.token, body });
@@ -104,12 +104,12 @@ describe('Live shopping', function () {
       productId: p.id,
       livePrice: 4000,
       stock: 5,
-      flashSale: { quantity: 3, expiresIn: 60, price: 2500, perCustomerLimit: 2 },
+      flashSale: { quantity: 3, expiresIn: 60_000, price: 2500, perCustomerLimit: 2 },
     });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     assert.equal((await added).product.currentPrice, 2500);
     const f = await flash;
-    assert.equal(f.countdown, 60);
+    assert.equal(f.countdown, 60_000);
     assert.equal(f.product.flashSale.quantity, 3);
     const catalog = await api('GET', '/api/products/mine', { token: seller.token });
     assert.equal(catalog.body.data.products[0].stock, 5, 'offered units leave the catalog');
@@ -258,7 +258,7 @@ describe('Live shopping', function () {
     const ok = await addToStream(seller!, s.sessionId, {
       productId: mine.id,
       livePrice: 3000,
-      flashSale: { quantity: 2, expiresIn: 1, price: 1000 },
+      flashSale: { quantity: 2, expiresIn: 1000, price: 1000 },
     });
     assert.equal(ok.status, 201);
     const notLive = await order(buyer!, s.sessionId, { productId: mine.id });
@@ -381,7 +381,7 @@ describe('Live shopping', function () {
     await addToStream(seller, s.sessionId, {
       productId: p.id,
       livePrice: 9000,
-      flashSale: { quantity: STOCK, expiresIn: 120, price: 1000 },
+      flashSale: { quantity: STOCK, expiresIn: 120_000, price: 1000 },
     });
     const buyers = await registerUsers(60, 'rush');
     const rooms = await Promise.all(buyers.slice(0, 30).map((b) => join(b, s.roomId)));

@@ -51,10 +51,11 @@ export const CATALOG: CatalogFilter[] = [
     slug: 'beauty-basic',
     name: 'Natural Beauty',
     category: 'beauty',
-    description: 'Soft skin smoothing and a touch of brightness',
+    description: 'Skin smoothing, face slimming, eye enlargement and a touch of brightness',
     price: 0,
     featured: true,
-    params: [pct('skinSmoothing', 40), pct('brightness', 20)],
+    // The seed's apply example ({ beauty: { skinSmoothing, faceSlimming, eyeEnlargement } }) targets this free filter.
+    params: [pct('skinSmoothing', 40), pct('faceSlimming', 0), pct('eyeEnlargement', 0), pct('brightness', 20)],
   },
   {
     slug: 'beauty-pro',

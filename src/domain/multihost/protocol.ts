@@ -21,10 +21,19 @@ export const MhMessages = {
   layoutChanged: 'webrtc:layout-changed',
 } as const;
 
+/** Layout aliases accepted on input; answers always carry the canonical name (`pip`). */
+export const LAYOUT_ALIASES = { 'picture-in-picture': 'pip' } as const;
+/** A layout name: one of LAYOUTS, or the seed's `picture-in-picture` (answered as `pip`). */
+export const layoutName = z
+  .enum([...LAYOUTS, ...(Object.keys(LAYOUT_ALIASES) as Array<keyof typeof LAYOUT_ALIASES>)])
+  .transform((l): (typeof LAYOUTS)[number] =>
+    l in LAYOUT_ALIASES ? LAYOUT_ALIASES[l as keyof typeof LAYOUT_ALIASES] : (l as (typeof LAYOUTS)[number]),
+  );
+
 export const CreateSessionBody = z.object({
   title: z.string().trim().min(1).max(120),
   type: z.enum(SESSION_TYPES),
-  layout: z.enum(LAYOUTS).default('grid'),
+  layout: layoutName.default('grid'),
   maxHosts: z.number().int().min(2).max(MAX_HOSTS_LIMIT).default(MAX_HOSTS_LIMIT),
 });
 
@@ -44,5 +53,5 @@ export const SettingsBody = z
   );
 export type SettingsBody = z.infer<typeof SettingsBody>;
 
-export const LayoutBody = z.object({ layout: z.enum(LAYOUTS), focusUserId: z.string().uuid().optional() });
+export const LayoutBody = z.object({ layout: layoutName, focusUserId: z.string().uuid().optional() });
 export type LayoutBody = z.infer<typeof LayoutBody>;

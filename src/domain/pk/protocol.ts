@@ -1,5 +1,7 @@
 /** PK battle room messages and events, declared once. */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { optionalKey } from '../../validation';
 import { DURATION_MAX_MINUTES, DURATION_MIN_MINUTES, MAX_GIFT_COUNT } from './rules';
 
 export const PkEvents = {
@@ -24,14 +26,20 @@ export const CreateBattleBody = z.object({
   duration: z.number().int().min(DURATION_MIN_MINUTES).max(DURATION_MAX_MINUTES),
 });
 
-export const GiftBody = z.object({
-  giftId: z.string().min(1).max(40),
-  /** User id of the host the gift scores for. */
-  to: z.string().uuid(),
-  count: z.number().int().min(1).max(MAX_GIFT_COUNT).default(1),
-  /** Idempotency key: the same requestId from the same sender counts once. */
-  requestId: z.string().min(1).max(128),
-});
+export const GiftBody = z
+  .object({
+    giftId: z.string().min(1).max(40),
+    /** User id of the host the gift scores for. */
+    to: z.string().uuid(),
+    count: z.number().int().min(1).max(MAX_GIFT_COUNT).default(1),
+    /**
+     * Optional idempotency key (or `idempotencyKey`; HTTP also takes the `Idempotency-Key` header): the same
+     * key from the same sender in the same battle counts once. Without one the server makes a fresh key.
+     */
+    requestId: optionalKey,
+    idempotencyKey: optionalKey,
+  })
+  .transform(({ idempotencyKey, ...g }) => ({ ...g, requestId: g.requestId ?? idempotencyKey ?? randomUUID() }));
 export type GiftBody = z.infer<typeof GiftBody>;
 
 /** One gift in a `pk-battle:gift` batch: compact (clients know the catalog from GET /api/gifts). */

@@ -1,6 +1,7 @@
 /** Live shopping wire protocol: message/event names and the bodies shared by HTTP and room messages. */
 import { z } from 'zod';
-import { idempotencyKey } from '../../validation';
+import { optionalKey } from '../../validation';
+import { amount, MAX_MINOR } from './money';
 
 export const ShopEvents = {
   productAdded: 'live-shopping:product-added',
@@ -12,14 +13,26 @@ export const ShopEvents = {
   orderReleased: 'live-shopping:order-released',
   soldOut: 'live-shopping:sold-out',
   voucher: 'live-shopping:voucher',
+  priceChanged: 'live-shopping:price-changed',
+  productUnpinned: 'live-shopping:product-unpinned',
   started: 'live-shopping:started',
   ended: 'live-shopping:ended',
   error: 'live-shopping:error',
 } as const;
 
-export const ShopMessages = { order: 'order', interaction: 'interaction' } as const;
+export const ShopMessages = {
+  order: 'order',
+  interaction: 'interaction',
+  /** Seller only: the live price and/or a flash sale of a product already in the stream. */
+  updateProduct: 'update-product',
+  pinProduct: 'pin-product',
+  unpinProduct: 'unpin-product',
+} as const;
 
-const money = z.number().int().min(1).max(100_000_000);
+/** Money on the wire: decimal amounts in the currency's major unit (29.99); parsed to integer minor units. */
+const money = amount(1, MAX_MINOR);
+/** A flash sale's length in milliseconds (the seed's unit: 600000 = 10 minutes), up to 24 h. */
+export const FLASH_MAX_MS = 86_400_000;
 const uuid = z.string().uuid();
 
 export const ProductBody = z.object({
@@ -44,16 +57,34 @@ export const StreamProductBody = z.object({
   flashSale: z
     .object({
       quantity: z.number().int().min(1).max(1_000_000),
-      /** Seconds. */
-      expiresIn: z.number().int().min(1).max(86_400),
+      /** Milliseconds. */
+      expiresIn: z.number().int().min(1000).max(FLASH_MAX_MS),
       price: money.optional(),
       perCustomerLimit: z.number().int().min(1).max(1000).optional(),
     })
     .optional(),
 });
 export type StreamProductBody = z.infer<typeof StreamProductBody>;
+export type FlashSaleBody = NonNullable<StreamProductBody['flashSale']>;
+
+/** PATCH /api/live-shopping/:id/products/:productId and the `update-product` message (`productId` in the body). */
+export const StreamProductPatch = z
+  .object({
+    livePrice: money.optional(),
+    /** Starts a flash sale now (none may be running); `null` ends the running one. */
+    flashSale: StreamProductBody.shape.flashSale.unwrap().nullable().optional(),
+  })
+  .strict()
+  .refine((p) => p.livePrice !== undefined || p.flashSale !== undefined, 'livePrice or flashSale is required');
+export type StreamProductPatch = z.infer<typeof StreamProductPatch>;
+export const UpdateProductMessage = z.object({
+  productId: uuid,
+  livePrice: money.optional(),
+  flashSale: StreamProductBody.shape.flashSale.unwrap().nullable().optional(),
+});
 
 export const PinBody = z.object({ productId: uuid });
+export const UnpinBody = z.object({}).passthrough();
 
 export const InteractionBody = z.object({
   productId: uuid,
@@ -65,8 +96,9 @@ export const OrderBody = z.object({
   productId: uuid,
   quantity: z.number().int().min(1).max(100),
   voucherCode: z.string().trim().min(1).max(40).optional(),
-  idempotencyKey,
-  requestId: z.string().max(128).optional(),
+  /** Optional: makes a retry safe (see docs/protocol.md, Idempotency). `requestId` works too. */
+  idempotencyKey: optionalKey,
+  requestId: optionalKey,
 });
 export type OrderBody = z.infer<typeof OrderBody>;
 
@@ -77,17 +109,34 @@ export const VoucherBody = z
       .trim()
       .regex(/^[A-Za-z0-9_-]{3,40}$/, 'letters, digits, _ and - (3-40)'),
     type: z.enum(['percent', 'fixed']),
-    value: z.number().int().min(1).max(100_000_000),
+    /** Percent: an integer 1-100. Fixed: an amount in the major unit (parsed to minor units below). */
+    value: z.union([z.number(), z.string().max(20)]),
     usageLimit: z.number().int().min(1).max(1_000_000),
     perUserLimit: z.number().int().min(1).max(1000).default(1),
-    minOrderAmount: z.number().int().min(0).max(100_000_000).default(0),
+    minOrderAmount: amount(0, MAX_MINOR).default(0),
     /** Epoch ms or ISO time. */
     expiresAt: z.union([z.number().int(), z.string().datetime()]).optional(),
     productIds: z.array(uuid).min(1).max(100).optional(),
     /** Private vouchers are announced without their code. */
     private: z.boolean().default(false),
   })
-  .refine((v) => v.type !== 'percent' || v.value <= 100, { message: 'percent value must be 1-100', path: ['value'] });
+  .transform((v, c) => {
+    const value =
+      v.type === 'percent'
+        ? Number.isInteger(v.value) && Number(v.value) >= 1 && Number(v.value) <= 100
+          ? Number(v.value)
+          : null
+        : (money.safeParse(v.value).data ?? null);
+    if (value === null) {
+      c.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: v.type === 'percent' ? 'percent value must be an integer 1-100' : 'must be an amount 0.01-1000000',
+      });
+      return z.NEVER;
+    }
+    return { ...v, value };
+  });
 export type VoucherBody = z.infer<typeof VoucherBody>;
 
 export const VoucherCheckBody = z.object({
