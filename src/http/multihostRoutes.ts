@@ -66,7 +66,10 @@ export function multihostRoutes(c: AppContext): Router {
       s.roomId && (s.status === 'scheduled' || s.status === 'live')
         ? await callRoom(s.roomId, 'rpcSnapshot', [], 'Session').catch(() => null)
         : null;
-    ok(res, { ...s, hosts: live ? (live as { hosts: unknown }).hosts : await multiHostStore().hosts(s.id), live });
+    if (!live) return ok(res, { ...s, hosts: await multiHostStore().hosts(s.id), live });
+    // While the room holds the session, its values are the current ones (the row is the record).
+    const l = live as { hosts: unknown; status: string; layout: string };
+    ok(res, { ...s, status: l.status, layout: l.layout, hosts: l.hosts, live });
   });
 
   r.post('/:id/start', async (req, res) => ok(res, await call(String(req.params.id), 'rpcStart', [me(req).id])));

@@ -43,6 +43,38 @@ async function battleOr404(id: string): Promise<BattleRow> {
   return battle;
 }
 
+interface LiveBattle {
+  status: BattleRow['status'];
+  scores: Record<string, number>;
+  endsAt: number | null;
+  startsAt: number | null;
+  winner: string | null;
+}
+
+/**
+ * A battle row with its room's current values on top (status, scores, times) while the room holds it,
+ * so a client reading `scoreA` mid-battle sees the live score, not the 0 the row keeps until the end.
+ * `live` is the room's summary (null once the room is gone).
+ */
+async function withLive(battle: BattleRow) {
+  let live: LiveBattle | null = null;
+  if (battle.roomId && HOLDING_STATUSES.includes(battle.status)) {
+    live = await callRoom<LiveBattle>(battle.roomId, 'rpcSnapshot', [], 'Battle').catch(() => null);
+  }
+  if (!live) return { ...battle, live };
+  const iso = (ms: number | null, fallback: string | null) => (ms ? new Date(ms).toISOString() : fallback);
+  return {
+    ...battle,
+    status: live.status,
+    scoreA: live.scores[battle.hostA] ?? battle.scoreA,
+    scoreB: live.scores[battle.hostB] ?? battle.scoreB,
+    startedAt: iso(live.status === 'live' ? live.startsAt : null, battle.startedAt),
+    endsAt: iso(live.endsAt, battle.endsAt),
+    winnerId: live.winner ?? battle.winnerId,
+    live,
+  };
+}
+
 /** The room of a battle that is still pending or live (409 otherwise). */
 async function liveRoomOf(id: string): Promise<string> {
   const battle = await battleOr404(id);
@@ -100,7 +132,7 @@ export function pkRoutes(c: AppContext): Router {
   r.get('/active/list', async (req, res) => {
     const { page, limit } = parse(pagination, req.query);
     const { items, total } = await pkStore().activeList(page, limit);
-    ok(res, { battles: items, page, limit, total });
+    ok(res, { battles: await Promise.all(items.map(withLive)), page, limit, total });
   });
 
   r.get('/leaderboard/rankings', async (req, res) => {
@@ -128,12 +160,7 @@ export function pkRoutes(c: AppContext): Router {
   });
 
   r.get('/:id', async (req, res) => {
-    const battle = await battleOr404(String(req.params.id));
-    let live: unknown = null;
-    if (battle.roomId && HOLDING_STATUSES.includes(battle.status)) {
-      live = await callRoom(battle.roomId, 'rpcSnapshot', [], 'Battle').catch(() => null);
-    }
-    ok(res, { ...battle, live });
+    ok(res, await withLive(await battleOr404(String(req.params.id))));
   });
 
   r.post('/:id/accept', async (req, res) => {

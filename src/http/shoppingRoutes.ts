@@ -8,9 +8,29 @@ import { forbidden, invalidState, notFound } from '../errors';
 import { callRoom, roomExists } from '../rooms/roomCall';
 import { type SessionRow, shoppingStore } from '../stores/shoppingStore';
 import { toMajor } from '../domain/shopping/money';
-import type { ProductRow } from '../stores/shoppingStore';
+import type { ProductRow, StreamProductRow } from '../stores/shoppingStore';
 import { isUuid, pagination, parse, requestKey } from '../validation';
 import { me, ok, requireOperator, requireService } from './middleware';
+
+/** A stream product from the database (the room is gone): the figures it ended with. */
+const storedProduct = (p: StreamProductRow) => ({
+  productId: p.productId,
+  name: p.name,
+  livePrice: toMajor(p.livePrice),
+  offered: p.offered,
+  remaining: p.remaining,
+  flashSale:
+    p.flashQuantity === null
+      ? null
+      : {
+          price: toMajor(p.flashPrice ?? p.livePrice),
+          quantity: p.flashQuantity,
+          remaining: p.flashRemaining,
+          endsAt: p.flashEndsAt,
+          perCustomerLimit: p.perCustomerLimit,
+          active: false,
+        },
+});
 
 /** A catalog product as clients see it: the price in the major unit. */
 const publicProduct = (p: ProductRow) => ({ ...p, price: toMajor(p.price) });
@@ -146,7 +166,17 @@ export function shoppingRoutes(c: AppContext): Router {
         ? await callRoom(s.roomId, 'rpcSnapshot', [], 'Shopping stream').catch(() => null)
         : null;
     const { analytics: _a, ...session } = s;
-    ok(res, { ...session, currency: c.config.SHOP_CURRENCY, live });
+    // Current values at the top level: the room's while it runs (stock, prices, pin), else the stored ones.
+    const l = live as { status: string; products: unknown[]; pinnedProductId: string | null } | null;
+    const products = l ? l.products : (await shoppingStore().streamProducts(s.id)).map(storedProduct);
+    ok(res, {
+      ...session,
+      status: l?.status ?? session.status,
+      currency: c.config.SHOP_CURRENCY,
+      products,
+      pinnedProductId: l?.pinnedProductId ?? null,
+      live,
+    });
   });
 
   r.get('/:id/analytics', async (req, res) => {

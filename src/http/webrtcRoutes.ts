@@ -11,7 +11,7 @@ import { StatsBody } from '../rtc/protocol';
 import { assessHealth, classify, RESOLUTION } from '../rtc/quality';
 import { liveStreamStore } from '../stores/liveStreamStore';
 import { pkStore } from '../stores/pkStore';
-import { isUuid, parse } from '../validation';
+import { isUuid, pagination, parse } from '../validation';
 import { me, ok } from './middleware';
 
 const RoomSignal = z.object({ roomId: z.string().min(1).max(64) }).passthrough();
@@ -27,6 +27,25 @@ export function webrtcRoutes(c: AppContext): Router {
     const { title } = parse(z.object({ title: z.string().trim().min(1).max(120).default('Live') }), req.body);
     const room = await matchMaker.createRoom('live_stream', { hostId: user.id, hostName: user.username, title });
     ok(res, { streamId: room.roomId, roomId: room.roomId, title, iceServers: iceServersFor(user.id, c.config) }, 201);
+  });
+
+  /** Live solo streams, most watched first, from the room registry (every process with Redis). */
+  r.get('/streams/live', async (req, res) => {
+    const { page, limit } = parse(pagination, req.query);
+    const rooms = await matchMaker.query({ name: 'live_stream' });
+    const live = rooms
+      .map((r) => ({ roomId: r.roomId, m: (r.metadata ?? {}) as Record<string, unknown> }))
+      .filter((r) => r.m.status === 'live')
+      .map(({ roomId, m }) => ({
+        streamId: roomId,
+        roomId,
+        title: String(m.title ?? ''),
+        host: { id: String(m.hostId ?? ''), username: String(m.hostName ?? '') },
+        viewerCount: Number(m.viewerCount ?? 0),
+        startedAt: typeof m.startedAt === 'number' ? new Date(m.startedAt).toISOString() : null,
+      }))
+      .sort((a, b) => b.viewerCount - a.viewerCount || a.streamId.localeCompare(b.streamId));
+    ok(res, { streams: live.slice((page - 1) * limit, page * limit), page, limit, total: live.length });
   });
 
   r.get('/stream/:id/join', async (req, res) => {

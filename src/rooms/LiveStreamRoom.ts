@@ -34,7 +34,15 @@ export class LiveStreamRoom extends HostRoom<LiveStreamState> {
     await liveStreamStore().create(this.roomId, options.hostId, options.title);
     this.state.assign({ streamId: this.roomId, title: options.title, startedAt: Date.now() });
     this.state.host.assign({ id: options.hostId, username: options.hostName });
-    await this.setMetadata({ hostId: options.hostId, title: options.title });
+    // Listed by GET /api/webrtc/streams/live (from the room registry, so only streams that really run).
+    await this.setMetadata({
+      hostId: options.hostId,
+      hostName: options.hostName,
+      title: options.title,
+      startedAt: this.state.startedAt,
+      status: 'live',
+      viewerCount: 0,
+    });
     this.relay = new SignalingRelay({ room: this, canSignal: () => true, peerState: this.state.peers });
     this.relay.register();
     handle(this, LiveStreamEvents.end, z.object({}).passthrough(), (client) => {
@@ -106,12 +114,20 @@ export class LiveStreamRoom extends HostRoom<LiveStreamState> {
   private countViewers(): void {
     this.state.viewerCount = this.clients.filter((c) => userOf(c).id !== this.hostId).length;
     this.state.peakViewers = Math.max(this.state.peakViewers, this.state.viewerCount);
+    this.publishListing();
+  }
+
+  private publishListing(): void {
+    this.setMetadata({ viewerCount: this.state.viewerCount, status: this.state.status }).catch((err: unknown) =>
+      ctx().logger.warn({ err, streamId: this.roomId }, 'stream listing not updated'),
+    );
   }
 
   private async end(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
     this.state.status = 'ended';
+    this.publishListing();
     await liveStreamStore().end(this.roomId, this.state.peakViewers);
     this.broadcast(LiveStreamEvents.ended, { streamId: this.roomId, peakViewers: this.state.peakViewers });
     this.clock.setTimeout(() => void this.disconnect(), 500);
