@@ -78,6 +78,8 @@ const EnvSchema = z.object({
 
   // --- multi-host / WebRTC -------------------------------------------------
   MULTIHOST_RECONNECT_GRACE_MS: int(30_000, 0),
+  /** A multi-host invitation or join request nobody answers expires after this. */
+  MULTIHOST_INVITE_TIMEOUT_MS: int(300_000, 1000),
   /** A solo stream's host may reconnect within this before the stream ends. */
   STREAM_RECONNECT_GRACE_MS: int(30_000, 0),
   /** The seed's public STUN server by default; `none` for no STUN (tests, closed networks). */

@@ -32,6 +32,7 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     PK_RESULT_PHASE_MS: '300',
     PK_RECONNECT_GRACE_MS: '1000',
     MULTIHOST_RECONNECT_GRACE_MS: '1000',
+    MULTIHOST_INVITE_TIMEOUT_MS: '3000',
     STREAM_RECONNECT_GRACE_MS: '1000',
     SHOP_RESERVATION_TTL_MS: '1500',
     FILTER_TRENDING_TTL_MS: '0',

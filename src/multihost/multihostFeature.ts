@@ -1,3 +1,4 @@
+import { MhEvents } from '../domain/multihost/protocol';
 import type { Feature } from '../features';
 import { multihostRoutes, sessionRoom } from '../http/multihostRoutes';
 import { sessionRoomResolvers } from '../http/webrtcRoutes';
@@ -16,5 +17,14 @@ export const multihostFeature: Feature = {
   ready: async (c) => {
     const closed = await multiHostStore().recoverOrphans(roomExists);
     if (closed) c.logger.warn({ closed }, 'multi-host sessions left live by a stopped process closed as interrupted');
+    // Their pending invitations and join requests are not dropped silently: closed, and each user told.
+    for (const i of await multiHostStore().closeOrphanInvitations()) {
+      await c.notifier.notify(i.userId, MhEvents.invitationExpired, {
+        sessionId: i.sessionId,
+        roomId: null,
+        kind: i.kind,
+        reason: 'interrupted',
+      });
+    }
   },
 };

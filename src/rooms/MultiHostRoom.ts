@@ -28,6 +28,14 @@ import { HostRoom } from './HostRoom';
 import { exposed } from './roomCall';
 import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
 
+/** A pending invitation (invitee → who invited) or join request (requester), with its expiry timer. */
+interface Pending {
+  by: string;
+  username: string;
+  expiresAt: number;
+  timer: Delayed;
+}
+
 interface Stint {
   role: Role;
   joinedAt: number;
@@ -42,8 +50,8 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
   override autoDispose = false;
 
   private session!: SessionRow;
-  private invites = new Map<string, string>(); // invitee → inviter
-  private requests = new Map<string, string>(); // requester → username
+  private invites = new Map<string, Pending>(); // by invitee
+  private requests = new Map<string, Pending>(); // by requester
   private stints = new Map<string, Stint>();
   private primaryGone?: Delayed;
   private ended = false;
@@ -65,6 +73,10 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
       maxHosts: session.maxHosts,
     });
     this.seat(session.primaryHost, session.primaryHostName, 'primary');
+    // Invitations and requests are persisted: a room that comes back picks them up (or expires them).
+    for (const i of await multiHostStore().pendingInvitations(session.id)) {
+      this.track(i.kind, i.userId, { by: i.byUser, username: i.username, expiresAt: i.expiresAt });
+    }
 
     this.relay = new SignalingRelay({
       room: this,
@@ -154,26 +166,37 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
       this.require(actorId, 'invite');
       if (this.state.hosts.has(target.id)) throw new AppError(ErrorCode.CONFLICT, 'User is already a host');
       this.requireSeat();
-      this.invites.set(target.id, actorId);
+      const expiresAt = Date.now() + ctx().config.MULTIHOST_INVITE_TIMEOUT_MS;
+      await multiHostStore().openInvitation({
+        sessionId: this.session.id,
+        userId: target.id,
+        kind: 'invite',
+        byUser: actorId,
+        username: target.username,
+        expiresAt,
+      });
+      this.track('invite', target.id, { by: actorId, username: target.username, expiresAt });
       const inviter = this.state.hosts.get(actorId)!;
       await ctx().notifier.notify(target.id, MhEvents.invited, {
         sessionId: this.session.id,
         roomId: this.roomId,
         title: this.session.title,
         from: { id: actorId, username: inviter.username },
+        expiresAt,
       });
-      return { sessionId: this.session.id, invited: target.id };
+      return { sessionId: this.session.id, invited: target.id, expiresAt };
     });
   }
 
   rpcAccept(user: AuthUser) {
-    return exposed(() => {
+    return exposed(async () => {
       this.requireOpen();
       if (this.state.hosts.has(user.id)) throw new AppError(ErrorCode.CONFLICT, 'Already a host');
-      if (!this.invites.has(user.id)) throw forbidden('No invitation to accept');
+      if (!this.invites.has(user.id)) throw forbidden('No invitation to accept (or it expired)');
       this.requireSeat();
-      this.invites.delete(user.id);
+      this.untrack('invite', user.id);
       this.seat(user.id, user.username, 'co-host');
+      await multiHostStore().closeInvitation(this.session.id, user.id, 'invite', 'accepted');
       return this.summary();
     });
   }
@@ -183,19 +206,28 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
       this.requireOpen();
       if (this.state.hosts.has(user.id)) throw new AppError(ErrorCode.CONFLICT, 'Already a host');
       if (this.requests.has(user.id)) throw new AppError(ErrorCode.CONFLICT, 'Request already pending');
-      this.requests.set(user.id, user.username);
-      this.state.pendingRequests = this.requests.size;
+      const expiresAt = Date.now() + ctx().config.MULTIHOST_INVITE_TIMEOUT_MS;
+      await multiHostStore().openInvitation({
+        sessionId: this.session.id,
+        userId: user.id,
+        kind: 'request',
+        byUser: user.id,
+        username: user.username,
+        expiresAt,
+      });
+      this.track('request', user.id, { by: user.id, username: user.username, expiresAt });
       const payload = {
         sessionId: this.session.id,
         roomId: this.roomId,
         user: { id: user.id, username: user.username },
+        expiresAt,
       };
       for (const host of this.state.hosts.values()) {
         if (!can(host.role as Role, 'approve')) continue;
         await ctx().notifier.notify(host.userId, MhEvents.joinRequest, payload);
         for (const c of this.clients) if (userOf(c).id === host.userId) c.send(MhEvents.joinRequest, payload);
       }
-      return { sessionId: this.session.id, requested: true };
+      return { sessionId: this.session.id, requested: true, expiresAt };
     });
   }
 
@@ -203,12 +235,12 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
     return exposed(async () => {
       this.requireOpen();
       this.require(actorId, 'approve');
-      const username = this.requests.get(targetId);
-      if (!username) throw notFound('Join request');
+      const request = this.requests.get(targetId);
+      if (!request) throw notFound('Join request (or it expired)');
       this.requireSeat();
-      this.requests.delete(targetId);
-      this.state.pendingRequests = this.requests.size;
-      this.seat(targetId, username, 'guest');
+      this.untrack('request', targetId);
+      this.seat(targetId, request.username, 'guest');
+      await multiHostStore().closeInvitation(this.session.id, targetId, 'request', 'accepted');
       await ctx().notifier.notify(targetId, MhEvents.approved, { sessionId: this.session.id, roomId: this.roomId });
       return this.summary();
     });
@@ -377,9 +409,47 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
     return tiles;
   }
 
+  /** Keeps a pending invitation/request in memory with its expiry timer (already expired: expires now). */
+  private track(kind: 'invite' | 'request', userId: string, p: Omit<Pending, 'timer'>): void {
+    const map = kind === 'invite' ? this.invites : this.requests;
+    map.get(userId)?.timer.clear();
+    const timer = this.clock.setTimeout(
+      () => void this.expireInvitation(kind, userId),
+      Math.max(0, p.expiresAt - Date.now()),
+    );
+    map.set(userId, { ...p, timer });
+    this.state.pendingRequests = this.requests.size;
+  }
+
+  private untrack(kind: 'invite' | 'request', userId: string): Pending | undefined {
+    const map = kind === 'invite' ? this.invites : this.requests;
+    const p = map.get(userId);
+    p?.timer.clear();
+    map.delete(userId);
+    this.state.pendingRequests = this.requests.size;
+    return p;
+  }
+
+  /** Nobody answered in time: closed in the database, and the invitee/requester is told. */
+  private async expireInvitation(kind: 'invite' | 'request', userId: string): Promise<void> {
+    if (!this.untrack(kind, userId)) return;
+    try {
+      await multiHostStore().closeInvitation(this.session.id, userId, kind, 'expired');
+      await ctx().notifier.notify(userId, MhEvents.invitationExpired, {
+        sessionId: this.session.id,
+        roomId: this.roomId,
+        kind,
+        reason: 'expired',
+      });
+    } catch (err) {
+      ctx().logger.error({ err, sessionId: this.session.id, userId, kind }, 'invitation expiry not recorded');
+    }
+  }
+
   private async end(reason: string): Promise<void> {
     if (this.ended) return;
     this.ended = true;
+    for (const p of [...this.invites.values(), ...this.requests.values()]) p.timer.clear();
     this.state.status = 'ended';
     await this.persist('ended', reason);
     this.broadcast(MhEvents.ended, { sessionId: this.session.id, reason });

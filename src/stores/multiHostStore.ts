@@ -52,6 +52,30 @@ function toRow(r: any): SessionRow {
   };
 }
 
+export type InvitationKind = 'invite' | 'request';
+export type InvitationStatus = 'pending' | 'accepted' | 'expired' | 'cancelled' | 'interrupted';
+/** An invitation to the stage (`invite`, by a host) or a request to join it (`request`, by the user). */
+export interface Invitation {
+  sessionId: string;
+  userId: string;
+  kind: InvitationKind;
+  /** Who invited (invite) or the requester (request). */
+  byUser: string;
+  username: string;
+  status: InvitationStatus;
+  expiresAt: number;
+}
+
+const toInvitation = (r: any): Invitation => ({
+  sessionId: r.session_id,
+  userId: r.user_id,
+  kind: r.kind,
+  byUser: r.by_user,
+  username: r.username,
+  status: r.status,
+  expiresAt: new Date(r.expires_at).getTime(),
+});
+
 export class MultiHostStore {
   constructor(private readonly ds: DataSource) {}
 
@@ -106,6 +130,13 @@ export class MultiHostStore {
          WHERE id = $1 AND status IN ('scheduled', 'live')`,
         [id, f.status, f.reason, f.peakViewers],
       );
+      // An interrupted session keeps them pending: the next start closes them and tells each user.
+      if (f.status === 'ended') {
+        await em.query(
+          `UPDATE multihost_invitations SET status = 'cancelled', closed_at = now() WHERE session_id = $1 AND status = 'pending'`,
+          [id],
+        );
+      }
       for (const h of f.hosts) {
         await em.query(
           `INSERT INTO multihost_hosts (session_id, user_id, role, joined_at, left_at, seconds_on_stage)
@@ -145,6 +176,56 @@ export class MultiHostStore {
       leftAt: r.left_at ? new Date(r.left_at).getTime() : null,
       secondsOnStage: r.seconds_on_stage,
     }));
+  }
+
+  // --- invitations and join requests ------------------------------------------------
+
+  /** Opens (or renews) a pending invitation or join request. */
+  async openInvitation(i: Omit<Invitation, 'status'>): Promise<void> {
+    await this.ds.query(
+      `INSERT INTO multihost_invitations (session_id, user_id, kind, by_user, username, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (session_id, user_id, kind) WHERE status = 'pending'
+       DO UPDATE SET by_user = EXCLUDED.by_user, expires_at = EXCLUDED.expires_at`,
+      [i.sessionId, i.userId, i.kind, i.byUser, i.username, new Date(i.expiresAt)],
+    );
+  }
+
+  /** Closes one pending invitation or request; false when none was pending. */
+  async closeInvitation(
+    sessionId: string,
+    userId: string,
+    kind: InvitationKind,
+    status: Exclude<InvitationStatus, 'pending'>,
+  ): Promise<boolean> {
+    const [rows] = await this.ds.query(
+      `UPDATE multihost_invitations SET status = $4, closed_at = now()
+       WHERE session_id = $1 AND user_id = $2 AND kind = $3 AND status = 'pending' RETURNING id`,
+      [sessionId, userId, kind, status],
+    );
+    return rows.length > 0;
+  }
+
+  async pendingInvitations(sessionId: string): Promise<Invitation[]> {
+    const rows = await this.ds.query(
+      `SELECT * FROM multihost_invitations WHERE session_id = $1 AND status = 'pending' ORDER BY created_at`,
+      [sessionId],
+    );
+    return rows.map(toInvitation);
+  }
+
+  /**
+   * Pending invitations of sessions that are no longer open (ended, or closed as interrupted after a
+   * restart) are closed as `interrupted` and returned, so their users can be told rather than left waiting.
+   */
+  async closeOrphanInvitations(): Promise<Invitation[]> {
+    const [rows] = await this.ds.query(
+      `UPDATE multihost_invitations i SET status = 'interrupted', closed_at = now()
+         FROM multihost_sessions s
+        WHERE s.id = i.session_id AND i.status = 'pending' AND s.status NOT IN ('scheduled', 'live')
+        RETURNING i.*`,
+    );
+    return rows.map(toInvitation);
   }
 
   async recoverOrphans(roomAlive: (roomId: string) => Promise<boolean>): Promise<number> {

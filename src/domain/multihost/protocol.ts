@@ -12,6 +12,8 @@ export const MhEvents = {
   started: 'multihost:started',
   ended: 'multihost:ended',
   approved: 'multihost:approved',
+  /** An invitation or join request nobody answered in time (or whose session stopped). */
+  invitationExpired: 'multihost:invitation-expired',
 } as const;
 
 export const MhMessages = {
