@@ -118,8 +118,8 @@ export class LiveStreamRoom extends HostRoom<LiveStreamState> {
   }
 
   private publishListing(): void {
-    this.setMetadata({ viewerCount: this.state.viewerCount, status: this.state.status }).catch((err: unknown) =>
-      ctx().logger.warn({ err, streamId: this.roomId }, 'stream listing not updated'),
+    this.setMetadata({ ...this.metadata, viewerCount: this.state.viewerCount, status: this.state.status }).catch(
+      (err: unknown) => ctx().logger.warn({ err, streamId: this.roomId }, 'stream listing not updated'),
     );
   }
 

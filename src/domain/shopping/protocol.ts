@@ -77,11 +77,8 @@ export const StreamProductPatch = z
   .strict()
   .refine((p) => p.livePrice !== undefined || p.flashSale !== undefined, 'livePrice or flashSale is required');
 export type StreamProductPatch = z.infer<typeof StreamProductPatch>;
-export const UpdateProductMessage = z.object({
-  productId: uuid,
-  livePrice: money.optional(),
-  flashSale: StreamProductBody.shape.flashSale.unwrap().nullable().optional(),
-});
+/** The `update-product` message: `productId` plus a StreamProductPatch (checked by the room). */
+export const UpdateProductMessage = z.object({ productId: uuid }).passthrough();
 
 export const PinBody = z.object({ productId: uuid });
 export const UnpinBody = z.object({}).passthrough();
