@@ -73,7 +73,8 @@ export interface OrderResult {
   replayed: boolean;
 }
 
-const PATCH_MS = 100;
+/** State patch interval (docs/protocol.md states it; a test checks). */
+export const PATCH_MS = 100;
 /** Orders arriving within this window are committed in one transaction. */
 const ORDER_BATCH_MS = 5;
 const ORDER_BATCH_MAX = 200;

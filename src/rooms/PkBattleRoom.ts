@@ -22,7 +22,8 @@ import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
 
 /** How often gift events are flushed to viewers (one message per tick, not per gift). */
 const GIFT_FLUSH_MS = 100;
-const PATCH_MS = 250;
+/** State patch interval (docs/protocol.md states it; a test checks). */
+export const PATCH_MS = 250;
 export interface GiftAck {
   battleId: string;
   requestId: string;
