@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Room } from '@colyseus/sdk';
 import { parseMajor, toMajor } from '../../src/domain/shopping/money';
+import { filterStore } from '../../src/stores/filterStore';
 import { multiHostStore } from '../../src/stores/multiHostStore';
 import {
   api,
@@ -368,6 +369,24 @@ describe('Contract (issue 12)', function () {
         [[guest!.id, 'interrupted']],
       );
       assert.equal((await multiHostStore().pendingInvitations(s.sessionId)).length, 0);
+    });
+  });
+
+  describe('stream filters', () => {
+    it("an existing database gets the catalog's current parameters (the seed's beauty body on the free filter)", async () => {
+      const ds = server().context.ds;
+      // What a database seeded by the previous catalog holds: the free filter without faceSlimming/eyeEnlargement.
+      const [{ params }] = await ds.query(`SELECT params FROM stream_filters WHERE slug = 'beauty-basic'`);
+      const old = (params as Array<{ name: string }>).filter(
+        (p) => p.name === 'skinSmoothing' || p.name === 'brightness',
+      );
+      await ds.query(`UPDATE stream_filters SET params = $1::jsonb WHERE slug = 'beauty-basic'`, [JSON.stringify(old)]);
+      await filterStore().seed();
+      const [after] = await ds.query(`SELECT params FROM stream_filters WHERE slug = 'beauty-basic'`);
+      assert.deepEqual(
+        (after.params as Array<{ name: string }>).map((p) => p.name),
+        ['skinSmoothing', 'faceSlimming', 'eyeEnlargement', 'brightness'],
+      );
     });
   });
 
