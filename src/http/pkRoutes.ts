@@ -151,9 +151,11 @@ export function pkRoutes(c: AppContext): Router {
     const { page, limit } = parse(pagination, req.query);
     const user = isUuid(userId) ? await c.users.findById(userId) : null;
     if (!user) throw notFound('User');
+    const history = await pkStore().userHistory(userId, page, limit);
     ok(res, {
       user: { id: user.id, username: user.username, level: user.level },
-      ...(await pkStore().userHistory(userId, page, limit)),
+      ...history,
+      battles: await Promise.all(history.battles.map(withLive)),
       page,
       limit,
     });

@@ -171,6 +171,8 @@ describe('Contract (issue 12)', function () {
       assert.equal(read.body.data.scoreB, 0);
       const list = await api('GET', '/api/pk-battles/active/list?limit=100', { token: fan!.token });
       assert.equal(list.body.data.battles.find((x: any) => x.id === battleId).scoreA, 3);
+      const history = await api('GET', `/api/pk-battles/user/${a!.id}`, { token: fan!.token });
+      assert.equal(history.body.data.battles.find((x: any) => x.id === battleId).scoreA, 3);
       await Promise.all([roomA.leave(), roomB.leave()]);
     });
 
