@@ -434,7 +434,8 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
   private async expireInvitation(kind: 'invite' | 'request', userId: string): Promise<void> {
     if (!this.untrack(kind, userId)) return;
     try {
-      await multiHostStore().closeInvitation(this.session.id, userId, kind, 'expired');
+      // Already closed elsewhere (a restart's recovery): that side told the user.
+      if (!(await multiHostStore().closeInvitation(this.session.id, userId, kind, 'expired'))) return;
       await ctx().notifier.notify(userId, MhEvents.invitationExpired, {
         sessionId: this.session.id,
         roomId: this.roomId,

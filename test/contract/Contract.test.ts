@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Room } from '@colyseus/sdk';
 import { parseMajor, toMajor } from '../../src/domain/shopping/money';
+import { multihostFeature } from '../../src/multihost/multihostFeature';
 import { filterStore } from '../../src/stores/filterStore';
 import { multiHostStore } from '../../src/stores/multiHostStore';
 import {
@@ -362,15 +363,21 @@ describe('Contract (issue 12)', function () {
       const s = (await api('POST', '/api/multihost', { token: host!.token, body: { title: 'Panel', type: 'panel' } }))
         .body.data as { sessionId: string };
       await api('POST', `/api/multihost/${s.sessionId}/invite`, { token: host!.token, body: { userId: guest!.id } });
+      const inbox = await joinInbox(guest!);
+      inbox.room.onMessage('multihost:invited', () => undefined);
       // What a restart finds: the session closed as interrupted, its invitation still pending.
       const ds = server().context.ds;
       await ds.query(`UPDATE multihost_sessions SET status = 'interrupted' WHERE id = $1`, [s.sessionId]);
-      const closed = await multiHostStore().closeOrphanInvitations();
-      assert.deepEqual(
-        closed.filter((i) => i.sessionId === s.sessionId).map((i) => [i.userId, i.status]),
-        [[guest!.id, 'interrupted']],
-      );
+      assert.equal((await multiHostStore().pendingInvitations(s.sessionId)).length, 1);
+      // The feature's start hook (what runs when the server starts) closes it and tells the invitee.
+      const told = nextMessage(inbox.room, 'multihost:invitation-expired');
+      await multihostFeature.ready!(server().context);
+      const m = await told;
+      assert.deepEqual([m.sessionId, m.kind, m.reason], [s.sessionId, 'invite', 'interrupted']);
       assert.equal((await multiHostStore().pendingInvitations(s.sessionId)).length, 0);
+      const [row] = await ds.query(`SELECT status FROM multihost_invitations WHERE session_id = $1`, [s.sessionId]);
+      assert.equal(row.status, 'interrupted');
+      await inbox.room.leave();
     });
   });
 
