@@ -3,6 +3,9 @@
  * default, validated at start; a bad value stops the process with a message that
  * names the variable. Feature settings live in their own section below.
  */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 
 const bool = z
@@ -35,6 +38,10 @@ const EnvSchema = z.object({
     .regex(/^[a-z_][a-z0-9_]*$/)
     .default('public'),
   REDIS_URL: optionalUrl,
+  /** Where a development server keeps what it generates on first start (secrets.json). */
+  DATA_DIR: z.string().default('.data'),
+  /** Registers the load-test `counter` room (loadtest/ sets it; never in production). */
+  LOADTEST_ROOMS: bool.default(false),
 
   // --- auth --------------------------------------------------------------
   JWT_SECRET: z.string().min(16).optional(),
@@ -54,11 +61,19 @@ const EnvSchema = z.object({
   RATE_LIMIT_WINDOW_MS: int(60_000, 1000),
   RATE_LIMIT_AUTH_MAX: int(20, 1),
   RATE_LIMIT_WRITE_MAX: int(600, 1),
+  /** GET requests per user (or IP) per window under /api. */
+  RATE_LIMIT_READ_MAX: int(1200, 1),
+  /** Failed operator (Basic) logins per IP per window before 429. */
+  OPERATOR_AUTH_MAX_FAILURES: int(10, 1),
   /** Room messages a client may send per second before it is disconnected. */
   ROOM_MAX_MESSAGES_PER_SECOND: int(30, 1),
 
   // --- PK battles ----------------------------------------------------------
   PK_INVITE_TIMEOUT_MS: int(60_000, 1000),
+  /** Battles one user may create (invite to) per rolling hour, counted in the database. */
+  PK_INVITES_PER_HOUR: int(20, 1),
+  /** Rewards need both hosts present this share of the battle (or a gift from a viewer). */
+  PK_MIN_PRESENCE: ratio(0.5),
   /** Length of one battle minute; only tests and demos shorten it. */
   PK_MINUTE_MS: int(60_000, 100),
   PK_COUNTDOWN_MS: int(3000, 0),
@@ -75,6 +90,8 @@ const EnvSchema = z.object({
   // --- live shopping -------------------------------------------------------
   SHOP_CURRENCY: z.string().length(3).default('USD'),
   SHOP_RESERVATION_TTL_MS: int(15 * 60_000, 1000),
+  /** Units one buyer may hold reserved (unpaid) per shopping session, enforced in the database. */
+  SHOP_MAX_RESERVED_PER_BUYER: int(20, 1),
 
   // --- multi-host / WebRTC -------------------------------------------------
   MULTIHOST_RECONNECT_GRACE_MS: int(30_000, 0),
@@ -102,6 +119,8 @@ const EnvSchema = z.object({
 export type Config = z.infer<typeof EnvSchema> & {
   jwtSecret: string;
   operatorPassword: string;
+  /** Set only on the start that generated the operator password: printed once, then never again. */
+  firstStartOperatorPassword?: string;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -126,12 +145,45 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (c.REDIS_URL && !c.PUBLIC_ADDRESS && c.NODE_ENV === 'production') {
     throw new ConfigError('Invalid configuration:\n  PUBLIC_ADDRESS: required with REDIS_URL in production');
   }
+  if (c.JWT_SECRET && RETIRED_SECRETS.includes(c.JWT_SECRET)) {
+    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: this value was published in the source; choose another');
+  }
+  if (c.OPERATOR_PASSWORD && RETIRED_SECRETS.includes(c.OPERATOR_PASSWORD)) {
+    throw new ConfigError('Invalid configuration:\n  OPERATOR_PASSWORD: this value was published in the source; choose another');
+  }
+  // Outside production, a missing secret is generated once and kept in DATA_DIR (never a constant).
+  const local = c.JWT_SECRET && c.OPERATOR_PASSWORD ? undefined : localSecrets(c.DATA_DIR);
   return {
     ...c,
-    // Development defaults are fixed strings so restarts keep tokens valid; production refuses them above.
-    jwtSecret: c.JWT_SECRET ?? 'dev-only-insecure-jwt-secret-change-me',
-    operatorPassword: c.OPERATOR_PASSWORD ?? 'operator-dev-password',
+    jwtSecret: c.JWT_SECRET ?? local!.secrets.jwtSecret,
+    operatorPassword: c.OPERATOR_PASSWORD ?? local!.secrets.operatorPassword,
+    ...(local?.created && !c.OPERATOR_PASSWORD ? { firstStartOperatorPassword: local.secrets.operatorPassword } : {}),
   };
+}
+
+/** Constants earlier versions used as development secrets: refused, so forged tokens never verify. */
+export const RETIRED_SECRETS: readonly string[] = ['dev-only-insecure-jwt-secret-change-me', 'operator-dev-password'];
+
+interface LocalSecrets {
+  jwtSecret: string;
+  operatorPassword: string;
+}
+
+/** Reads DATA_DIR/secrets.json, creating it (mode 0600) with random values on first start. */
+export function localSecrets(dataDir: string): { secrets: LocalSecrets; created: boolean } {
+  const file = path.join(dataDir, 'secrets.json');
+  try {
+    const s = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LocalSecrets>;
+    if (typeof s.jwtSecret === 'string' && s.jwtSecret.length >= 32 && typeof s.operatorPassword === 'string') {
+      return { secrets: { jwtSecret: s.jwtSecret, operatorPassword: s.operatorPassword }, created: false };
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(`Cannot read ${file}: ${String(err)}`);
+  }
+  const secrets = { jwtSecret: randomBytes(48).toString('base64url'), operatorPassword: randomBytes(12).toString('base64url') };
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  return { secrets, created: true };
 }
 
 export class ConfigError extends Error {}

@@ -1,13 +1,12 @@
 import type { Feature } from './features';
 import { adminRoutes, walletRoutes } from './http/walletRoutes';
 import { authRoutes } from './http/authRoutes';
-import { CounterRoom } from './rooms/CounterRoom';
 import { InboxRoom } from './rooms/InboxRoom';
 
-/** Auth, wallet, operator API, the inbox and the load-test baseline room. */
+/** Auth, wallet, operator API and the inbox (the load-test `counter` room is added by roomDefinitions). */
 export const coreFeature: Feature = {
   name: 'core',
-  rooms: { inbox: InboxRoom, counter: CounterRoom },
+  rooms: { inbox: InboxRoom },
   routes: (c) => [
     { path: '/auth', router: authRoutes(c) },
     { path: '/wallet', router: walletRoutes(c) },

@@ -14,6 +14,12 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  if (config.firstStartOperatorPassword) {
+    // Printed once, on the start that generated it (kept in DATA_DIR/secrets.json, never logged again).
+    process.stdout.write(
+      `First start: generated secrets in ${config.DATA_DIR}/secrets.json. Operator login: ${config.OPERATOR_USERNAME} / ${config.firstStartOperatorPassword}\n`,
+    );
+  }
   const server = await startServer(config);
   let signalled = false;
   const shutdown = (signal: string) => {

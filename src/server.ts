@@ -12,9 +12,10 @@ import type { Config } from './config';
 import { type AppContext, setContext } from './context';
 import { createDataSource, prepareSchema } from './db/dataSource';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embeddedPostgres';
-import { type Feature, features as allFeatures } from './features';
+import { type Feature, features as allFeatures, roomDefinitions } from './features';
 import { buildApp, type HealthState } from './http/app';
 import { logger } from './logger';
+import { restrictClientMatchmaking } from './rooms/roomCreation';
 import { Notifier } from './notify/notifier';
 import { UserStore } from './stores/userStore';
 import { WalletStore } from './stores/walletStore';
@@ -92,7 +93,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     greet: false,
     devMode: false,
   });
-  for (const f of features) for (const [name, room] of Object.entries(f.rooms ?? {})) gameServer.define(name, room);
+  restrictClientMatchmaking();
+  for (const [name, room] of Object.entries(roomDefinitions(features, config))) gameServer.define(name, room);
   await gameServer.listen(port, config.HOST);
   const actualPort = (httpServer.address() as AddressInfo).port;
   // @colyseus/testing reads the port from here to build its SDK URL.

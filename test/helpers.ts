@@ -38,6 +38,7 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     FILTER_TRENDING_TTL_MS: '0',
     // Tests never reach out to the public STUN server that is the default.
     STUN_SERVER_URL: 'none',
+    LOADTEST_ROOMS: 'true',
   };
   // The real services CI points us at.
   for (const k of ['DATABASE_URL', 'REDIS_URL'] as const) if (process.env[k]) env[k] = process.env[k]!;

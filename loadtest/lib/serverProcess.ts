@@ -93,6 +93,8 @@ export async function startServerProcess(
     OPERATOR_PASSWORD: operatorPassword,
     SERVICE_API_KEY: serviceKey,
     DATABASE_POOL_SIZE: '40',
+    // Registers the baseline `counter` room (absent from a normal server).
+    LOADTEST_ROOMS: 'true',
     ...(process.env.LOADTEST_DATABASE_URL
       ? { DATABASE_URL: process.env.LOADTEST_DATABASE_URL, DATABASE_SCHEMA: `load_${randomBytes(4).toString('hex')}` }
       : {}),

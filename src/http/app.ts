@@ -10,6 +10,7 @@ import {
   apiAuth,
   errorHandler,
   notFoundHandler,
+  readRateLimit,
   requestId,
   requireOperator,
   writeRateLimit,
@@ -33,14 +34,21 @@ export function buildApp(c: AppContext, features: Feature[], health: HealthState
 
   app.get('/healthz', async (_req, res) => {
     const checks: Record<string, string> = {};
+    // Raw error text (hosts, users, SQL) is logged, never answered: this endpoint is public.
     await c.ds.query('SELECT 1').then(
       () => (checks.database = 'ok'),
-      (e: Error) => (checks.database = `error: ${e.message}`),
+      (err: unknown) => {
+        c.logger.warn({ err }, 'healthz: database check failed');
+        checks.database = 'error';
+      },
     );
     await Promise.race([
       Promise.resolve(c.presence.setex('healthz', String(Date.now()), 5)).then(() => (checks.presence = 'ok')),
       new Promise((r) => setTimeout(r, 1000)).then(() => (checks.presence ??= 'timeout')),
-    ]).catch((e: Error) => (checks.presence = `error: ${e.message}`));
+    ]).catch((err: unknown) => {
+      c.logger.warn({ err }, 'healthz: presence check failed');
+      checks.presence = 'error';
+    });
     const healthy = !health.draining && Object.values(checks).every((v) => v === 'ok');
     res
       .status(healthy ? 200 : 503)
@@ -52,8 +60,10 @@ export function buildApp(c: AppContext, features: Feature[], health: HealthState
     apiAuth(
       c,
       features.flatMap((f) => f.publicPaths ?? []),
+      features.flatMap((f) => f.servicePaths ?? []),
     ),
   );
+  api.use(readRateLimit(c));
   api.use(writeRateLimit(c));
   for (const f of features) for (const { path, router } of f.routes?.(c) ?? []) api.use(path, router);
   app.use('/api', api);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import { hashPassword, verifyPassword } from '../auth/passwords';
@@ -34,11 +35,14 @@ export function authRoutes(c: AppContext): Router {
     ok(res, { token: c.tokens.sign(user), user: toPublicUser(user) }, 201);
   });
 
+  // An unknown username still pays one scrypt, at the configured cost, so timing does not tell them apart.
+  const dummyHash = hashPassword(randomBytes(16).toString('hex'), c.config.PASSWORD_HASH_COST);
   r.post('/login', limit, async (req, res) => {
     const { username, password } = parse(Login, req.body);
     const user = await c.users.findByUsername(username);
+    const valid = await verifyPassword(password, user?.passwordHash ?? (await dummyHash));
     // Same message either way: do not reveal which usernames exist.
-    if (!user || !(await verifyPassword(password, user.passwordHash))) {
+    if (!user || !valid) {
       throw new AppError(ErrorCode.UNAUTHORIZED, 'Invalid username or password');
     }
     ok(res, { token: c.tokens.sign(user), user: toPublicUser(user) });

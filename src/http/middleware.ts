@@ -1,7 +1,15 @@
 /** Express middleware shared by every router: auth, operator/service auth, rate limits, errors. */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import type { Presence } from '@colyseus/core';
+import {
+  type ClientRateLimitInfo,
+  ipKeyGenerator,
+  MemoryStore,
+  type Options,
+  rateLimit,
+  type Store,
+} from 'express-rate-limit';
 import type { AuthUser } from '../auth/tokens';
 import type { AppContext } from '../context';
 import { AppError, ErrorCode, toAppError, unauthorized } from '../errors';
@@ -32,24 +40,31 @@ export function bearerToken(req: Request): string | undefined {
 }
 
 /**
- * Bearer auth for everything under /api except the public paths. Requests that carry
- * operator (Basic) or service (X-Service-Key) credentials pass through to routes that
- * check those themselves; user routes read the caller with `me(req)`, which is 401
- * without a verified token.
+ * Bearer auth for everything under /api except the public paths. Operator (Basic) and service
+ * (X-Service-Key) credentials are never a bypass: they are accepted only under the paths that
+ * take them (`/admin/...` for the operator; `credentialPaths` for the service key, e.g. the
+ * payment callback), and those routes verify them again with requireOperator / requireService.
+ * User routes read the caller with `me(req)`, which is 401 without a verified token.
  */
-export function apiAuth(c: AppContext, publicPaths: RegExp[]): RequestHandler {
-  return (req, _res, next) => {
+export function apiAuth(c: AppContext, publicPaths: RegExp[], credentialPaths: RegExp[] = []): RequestHandler {
+  return (req, res, next) => {
     const token = bearerToken(req);
     if (token) {
       req.user = c.tokens.verify(token);
       return next();
     }
+    if (publicPaths.some((p) => p.test(req.path))) return next();
     const h = req.headers.authorization ?? '';
-    if (h.startsWith('Basic ') || req.headers['x-service-key'] || publicPaths.some((p) => p.test(req.path)))
-      return next();
+    if (h.startsWith('Basic ') && OPERATOR_PATHS.some((p) => p.test(req.path))) return requireOperator(c)(req, res, next);
+    if (req.headers['x-service-key'] && credentialPaths.some((p) => p.test(req.path))) {
+      return requireService(c)(req, res, next);
+    }
     throw unauthorized('Missing bearer token');
   };
 }
+
+/** Where operator Basic credentials are accepted under /api (plus POST /api/gifts, which is operator-only). */
+const OPERATOR_PATHS = [/^\/admin(\/|$)/, /^\/gifts\/?$/];
 
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -57,18 +72,54 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** HTTP Basic with the operator credentials from config (admin API and /monitor). */
+const operatorGuards = new WeakMap<AppContext, OperatorGuard>();
+
+/** Failed operator logins per IP per window (OPERATOR_AUTH_MAX_FAILURES), shared by every mount. */
+class OperatorGuard {
+  private readonly store: Store;
+  constructor(private readonly c: AppContext) {
+    this.store = rateLimitStore(c, 'opfail');
+    void this.store.init?.({ windowMs: c.config.RATE_LIMIT_WINDOW_MS } as never);
+  }
+  private key(req: Request) {
+    return ipKeyGenerator(req.ip ?? '0.0.0.0');
+  }
+  async blocked(req: Request): Promise<boolean> {
+    const info = await this.store.get?.(this.key(req));
+    return (info?.totalHits ?? 0) >= this.c.config.OPERATOR_AUTH_MAX_FAILURES;
+  }
+  async failed(req: Request): Promise<void> {
+    await this.store.increment(this.key(req));
+  }
+}
+
+/** HTTP Basic with the operator credentials from config (admin API and /monitor); failed attempts are limited. */
 export function requireOperator(c: AppContext): RequestHandler {
+  let guard = operatorGuards.get(c);
+  if (!guard) operatorGuards.set(c, (guard = new OperatorGuard(c)));
+  const g = guard;
   return (req, res, next) => {
-    const h = req.headers.authorization ?? '';
-    if (h.startsWith('Basic ')) {
-      const [user, ...rest] = Buffer.from(h.slice(6), 'base64').toString('utf8').split(':');
-      if (safeEqual(user ?? '', c.config.OPERATOR_USERNAME) && safeEqual(rest.join(':'), c.config.operatorPassword)) {
-        return next();
+    void (async () => {
+      if (await g.blocked(req)) {
+        res.status(429).json({
+          success: false,
+          message: 'Too many failed operator logins, try again later',
+          code: ErrorCode.RATE_LIMITED,
+        });
+        return;
       }
-    }
-    res.setHeader('WWW-Authenticate', 'Basic realm="operator"');
-    res.status(401).json({ success: false, message: 'Operator credentials required', code: ErrorCode.UNAUTHORIZED });
+      const h = req.headers.authorization ?? '';
+      if (h.startsWith('Basic ')) {
+        const [user, ...rest] = Buffer.from(h.slice(6), 'base64').toString('utf8').split(':');
+        if (safeEqual(user ?? '', c.config.OPERATOR_USERNAME) && safeEqual(rest.join(':'), c.config.operatorPassword)) {
+          next();
+          return;
+        }
+        await g.failed(req);
+      }
+      res.setHeader('WWW-Authenticate', 'Basic realm="operator"');
+      res.status(401).json({ success: false, message: 'Operator credentials required', code: ErrorCode.UNAUTHORIZED });
+    })().catch(next);
   };
 }
 
@@ -119,6 +170,7 @@ const limited = (_req: Request, res: Response) =>
 /** Per-IP limit on auth routes (register/login). */
 export function authRateLimit(c: AppContext): RequestHandler {
   return rateLimit({
+    store: rateLimitStore(c, 'auth'),
     windowMs: c.config.RATE_LIMIT_WINDOW_MS,
     limit: c.config.RATE_LIMIT_AUTH_MAX,
     standardHeaders: 'draft-7',
@@ -130,6 +182,7 @@ export function authRateLimit(c: AppContext): RequestHandler {
 /** Per-user (or per-IP) limit on every write (POST/PUT/PATCH/DELETE) under /api; mount after apiAuth. */
 export function writeRateLimit(c: AppContext): RequestHandler {
   const limiter = rateLimit({
+    store: rateLimitStore(c, 'write'),
     windowMs: c.config.RATE_LIMIT_WINDOW_MS,
     limit: c.config.RATE_LIMIT_WRITE_MAX,
     standardHeaders: 'draft-7',
@@ -138,6 +191,60 @@ export function writeRateLimit(c: AppContext): RequestHandler {
     keyGenerator: (req) => req.user?.id ?? ipKeyGenerator(req.ip ?? '0.0.0.0'),
   });
   return (req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : limiter(req, res, next));
+}
+
+/** Per-user (or per-IP) limit on reads (GET/HEAD) under /api, RATE_LIMIT_READ_MAX per window; mount after apiAuth. */
+export function readRateLimit(c: AppContext): RequestHandler {
+  const limiter = rateLimit({
+    store: rateLimitStore(c, 'read'),
+    windowMs: c.config.RATE_LIMIT_WINDOW_MS,
+    limit: c.config.RATE_LIMIT_READ_MAX,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: limited,
+    keyGenerator: (req) => req.user?.id ?? ipKeyGenerator(req.ip ?? '0.0.0.0'),
+  });
+  return (req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? limiter(req, res, next) : next());
+}
+
+/**
+ * With REDIS_URL, counters live in Redis (through the Colyseus presence: INCR + EXPIRE), so N
+ * processes share one limit instead of giving N×; without it, express-rate-limit's memory store.
+ */
+export function rateLimitStore(c: AppContext, name: string): Store {
+  return c.config.REDIS_URL ? new PresenceRateLimitStore(c.presence, `rl:${name}:`) : new MemoryStore();
+}
+
+/** A fixed-window express-rate-limit store on the presence (Redis): INCR, EXPIRE on the first hit. */
+export class PresenceRateLimitStore implements Store {
+  private windowMs = 60_000;
+  readonly localKeys = false;
+  constructor(
+    private readonly presence: Presence,
+    readonly prefix: string,
+  ) {}
+  init(options: Options): void {
+    this.windowMs = options.windowMs;
+  }
+  private async ttlEnd(key: string, hits: number): Promise<Date> {
+    const k = this.prefix + key;
+    if (hits === 1) await this.presence.expire(k, Math.max(1, Math.ceil(this.windowMs / 1000)));
+    return new Date(Date.now() + this.windowMs);
+  }
+  async get(key: string): Promise<ClientRateLimitInfo | undefined> {
+    const v = await this.presence.get(this.prefix + key);
+    return v === null || v === undefined ? undefined : { totalHits: Number(v), resetTime: undefined };
+  }
+  async increment(key: string): Promise<ClientRateLimitInfo> {
+    const totalHits = await this.presence.incr(this.prefix + key);
+    return { totalHits, resetTime: await this.ttlEnd(key, totalHits) };
+  }
+  async decrement(key: string): Promise<void> {
+    await this.presence.decr(this.prefix + key);
+  }
+  async resetKey(key: string): Promise<void> {
+    await this.presence.del(this.prefix + key);
+  }
 }
 
 export function notFoundHandler(): RequestHandler {
@@ -153,6 +260,8 @@ export function errorHandler(c: AppContext): ErrorRequestHandler {
     const bodyErr = err as { type?: string; status?: number };
     if (!e && bodyErr?.type === 'entity.parse.failed') e = new AppError(ErrorCode.VALIDATION, 'Malformed JSON body');
     if (!e && bodyErr?.type === 'entity.too.large') e = new AppError(ErrorCode.VALIDATION, 'Body too large', 413);
+    // A path with a malformed percent-encoding (`/api/pk-battles/%FF`): the router cannot decode the parameter.
+    if (!e && err instanceof URIError) e = new AppError(ErrorCode.VALIDATION, 'Malformed percent-encoding in the path');
     if (!e) {
       c.logger.error({ err, reqId: req.id, path: req.path }, 'unhandled error');
       e = new AppError(ErrorCode.INTERNAL, 'Internal server error');

@@ -1,9 +1,9 @@
 /** The spec's multi-host REST API (/api/multihost). Changes to a session go through its room. */
-import { matchMaker } from '@colyseus/core';
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import { CreateSessionBody, LayoutBody, SettingsBody, UserTarget } from '../domain/multihost/protocol';
 import { invalidState, notFound } from '../errors';
+import { createServerRoom } from '../rooms/roomCreation';
 import { callRoom } from '../rooms/roomCall';
 import { multiHostStore, type SessionRow } from '../stores/multiHostStore';
 import { isUuid, pagination, parse } from '../validation';
@@ -31,7 +31,7 @@ export function multihostRoutes(c: AppContext): Router {
     const user = me(req);
     const body = parse(CreateSessionBody, req.body);
     const sessionId = await multiHostStore().create({ ...body, primaryHost: user.id });
-    const room = await matchMaker.createRoom('multihost', { sessionId });
+    const room = await createServerRoom('multihost', { sessionId });
     ok(
       res,
       {

@@ -1,11 +1,11 @@
 /** The spec's PK battle REST API (/api/pk-battles) and the gift catalog (/api/gifts). */
-import { matchMaker } from '@colyseus/core';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { CreateBattleBody, PkEvents } from '../domain/pk/protocol';
 import { HOLDING_STATUSES, LEADERBOARD_PERIODS } from '../domain/pk/rules';
 import { badRequest, invalidState, notFound } from '../errors';
+import { createServerRoom } from '../rooms/roomCreation';
 import { callRoom } from '../rooms/roomCall';
 import { type BattleRow, pkStore } from '../stores/pkStore';
 import { isUuid, pagination, parse, requestKey } from '../validation';
@@ -94,7 +94,7 @@ export function pkRoutes(c: AppContext): Router {
     const battleId = await pkStore().createBattle(user.id, opponent.id, body.duration);
     let roomId: string;
     try {
-      roomId = (await matchMaker.createRoom('pk_battle', { battleId })).roomId;
+      roomId = (await createServerRoom('pk_battle', { battleId })).roomId;
     } catch (err) {
       await pkStore().closeUnplayed(battleId, 'cancelled');
       throw err;

@@ -1,10 +1,10 @@
 /** Live shopping REST: the seller catalog (/api/products) and shopping streams (/api/live-shopping). */
-import { matchMaker } from '@colyseus/core';
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { ProductBody, ProductPatch, SessionBody } from '../domain/shopping/protocol';
 import { forbidden, invalidState, notFound } from '../errors';
+import { createServerRoom } from '../rooms/roomCreation';
 import { callRoom, roomExists } from '../rooms/roomCall';
 import { type SessionRow, shoppingStore } from '../stores/shoppingStore';
 import { toMajor } from '../domain/shopping/money';
@@ -100,7 +100,7 @@ export function shoppingRoutes(c: AppContext): Router {
     const sessionId = await shoppingStore().createSession(user.id, body.title, body.description);
     let roomId: string;
     try {
-      roomId = (await matchMaker.createRoom('live_shopping', { sessionId })).roomId;
+      roomId = (await createServerRoom('live_shopping', { sessionId })).roomId;
     } catch (err) {
       await shoppingStore().close(sessionId, 'interrupted', null);
       throw err;

@@ -1,10 +1,10 @@
 /** The spec's WebRTC REST API (/api/webrtc): solo streams, setup for battles and sessions, signaling, quality. */
-import { matchMaker } from '@colyseus/core';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { HOLDING_STATUSES } from '../domain/pk/rules';
 import { invalidState, notFound } from '../errors';
+import { createServerRoom } from '../rooms/roomCreation';
 import { callRoom } from '../rooms/roomCall';
 import { iceServersFor } from '../rtc/iceServers';
 import { StatsBody } from '../rtc/protocol';
@@ -25,7 +25,7 @@ export function webrtcRoutes(c: AppContext): Router {
   r.post('/stream/start', async (req, res) => {
     const user = me(req);
     const { title } = parse(z.object({ title: z.string().trim().min(1).max(120).default('Live') }), req.body);
-    const room = await matchMaker.createRoom('live_stream', { hostId: user.id, hostName: user.username, title });
+    const room = await createServerRoom('live_stream', { hostId: user.id, hostName: user.username, title });
     ok(res, { streamId: room.roomId, roomId: room.roomId, title, iceServers: iceServersFor(user.id, c.config) }, 201);
   });
 

@@ -22,7 +22,7 @@ import {
   VoucherCheckBody,
 } from '../domain/shopping/protocol';
 import { checkVoucher, orderTotal, priceAt, summarize } from '../domain/shopping/rules';
-import { AppError, ErrorCode, forbidden, invalidState, notFound } from '../errors';
+import { AppError, ErrorCode, conflict, forbidden, invalidState, notFound } from '../errors';
 import { LiveShoppingState, ShopProduct } from '../state/LiveShoppingState';
 import {
   type NewOrder,
@@ -32,8 +32,10 @@ import {
   type VoucherRow,
   shoppingStore,
 } from '../stores/shoppingStore';
+import { orderCommitter } from '../shopping/orderCommitter';
 import { parse } from '../validation';
 import { exposed } from './roomCall';
+import { requireServerCreated } from './roomCreation';
 import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
 import {
   type ActiveFilterData,
@@ -75,15 +77,6 @@ export interface OrderResult {
 
 /** State patch interval (docs/protocol.md states it; a test checks). */
 export const PATCH_MS = 100;
-/** Orders arriving within this window are committed in one transaction. */
-const ORDER_BATCH_MS = 5;
-const ORDER_BATCH_MAX = 200;
-
-interface QueuedOrder {
-  input: NewOrder;
-  resolve: (r: { order: OrderRow; replayed: boolean }) => void;
-  reject: (e: unknown) => void;
-}
 
 export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> implements StreamHostRoom {
   static override onAuth = authenticate;
@@ -99,19 +92,18 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
   private uniqueViewers = new Set<string>();
   private peakViewers = 0;
   private closing = false;
-  private orderQueue: QueuedOrder[] = [];
-  private commitLoop?: Promise<void>;
 
   // --- lifecycle ------------------------------------------------------------------
 
   override async onCreate(options: { sessionId: string }): Promise<void> {
+    requireServerCreated(options);
     applyRoomDefaults(this);
     this.setPatchRate(PATCH_MS);
     const store = shoppingStore();
     const session = await store.getSession(String(options?.sessionId ?? ''));
     if (!session || (session.status !== 'scheduled' && session.status !== 'live')) throw notFound('Shopping session');
+    if (!(await store.claimRoom(session.id, this.roomId))) throw conflict('This shopping session already has a room');
     this.session = session;
-    await store.setRoom(session.id, this.roomId);
     const s = this.state;
     s.sessionId = session.id;
     s.sellerId = session.sellerId;
@@ -537,42 +529,9 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
     return { order: this.publicOrder(order), replayed: false };
   }
 
-  /** Queues an order (already reserved in the room) for the next group commit. */
+  /** Queues an order (already reserved in the room) for the process's next group commit. */
   private commit(input: NewOrder): Promise<{ order: OrderRow; replayed: boolean }> {
-    return new Promise((resolve, reject) => {
-      this.orderQueue.push({ input, resolve, reject });
-      this.commitLoop ??= this.runCommits().finally(() => {
-        this.commitLoop = undefined;
-      });
-    });
-  }
-
-  /**
-   * Group commit, one batch at a time: a batch whose database guards all hold commits in one
-   * transaction; otherwise its orders are placed one by one, each with its own answer.
-   */
-  private async runCommits(): Promise<void> {
-    await new Promise((r) => setTimeout(r, ORDER_BATCH_MS)); // a batching window, not a room timer
-    while (this.orderQueue.length) {
-      const batch = this.orderQueue.splice(0, ORDER_BATCH_MAX);
-      try {
-        const results = await shoppingStore().placeOrders(batch.map((b) => b.input));
-        for (const [k, r] of results.entries()) batch[k]!.resolve(r);
-        continue;
-      } catch (err) {
-        if (batch.length === 1) {
-          batch[0]!.reject(err);
-          continue;
-        }
-      }
-      for (const b of batch) {
-        try {
-          b.resolve(await shoppingStore().placeOrder(b.input));
-        } catch (err) {
-          b.reject(err);
-        }
-      }
-    }
+    return orderCommitter().submit(input);
   }
 
   /** Takes (dir -1) or gives back (dir +1) units and a voucher use in the room; returns the inverse. */

@@ -13,6 +13,7 @@ import { LiveStreamState } from '../state/LiveStreamState';
 import { liveStreamStore } from '../stores/liveStreamStore';
 import { HostRoom } from './HostRoom';
 import { exposed } from './roomCall';
+import { requireServerCreated } from './roomCreation';
 import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
 
 export const LiveStreamEvents = {
@@ -29,6 +30,7 @@ export class LiveStreamRoom extends HostRoom<LiveStreamState> {
   private ended = false;
 
   override async onCreate(options: { hostId: string; hostName: string; title: string }): Promise<void> {
+    requireServerCreated(options);
     applyRoomDefaults(this);
     this.hostId = options.hostId;
     await liveStreamStore().create(this.roomId, options.hostId, options.title);

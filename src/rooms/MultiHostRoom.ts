@@ -20,12 +20,13 @@ import {
   type Role,
   topologyFor,
 } from '../domain/multihost/rules';
-import { AppError, ErrorCode, forbidden, invalidState, notFound } from '../errors';
+import { AppError, conflict, ErrorCode, forbidden, invalidState, notFound } from '../errors';
 import { SignalingRelay } from '../rtc/SignalingRelay';
 import { MhHost, MultiHostState } from '../state/MultiHostState';
 import { type HostRecord, multiHostStore, type SessionRow } from '../stores/multiHostStore';
 import { HostRoom } from './HostRoom';
 import { exposed } from './roomCall';
+import { requireServerCreated } from './roomCreation';
 import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
 
 /** A pending invitation (invitee → who invited) or join request (requester), with its expiry timer. */
@@ -59,11 +60,12 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
   // --- lifecycle ------------------------------------------------------------------
 
   override async onCreate(options: { sessionId: string }): Promise<void> {
+    requireServerCreated(options);
     applyRoomDefaults(this);
     const session = await multiHostStore().get(String(options?.sessionId ?? ''));
     if (session?.status !== 'scheduled') throw notFound('Session');
+    if (!(await multiHostStore().claimRoom(session.id, this.roomId))) throw conflict('This session already has a room');
     this.session = session;
-    await multiHostStore().setRoom(session.id, this.roomId);
     await this.setMetadata({ sessionId: session.id, title: session.title, status: 'scheduled' });
     this.state.assign({
       sessionId: session.id,

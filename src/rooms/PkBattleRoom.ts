@@ -9,8 +9,8 @@ import { z } from 'zod';
 import type { AuthUser } from '../auth/tokens';
 import { ctx } from '../context';
 import { GiftBody, type GiftEvent, type GiftEventItem, PkEvents, PkMessages } from '../domain/pk/protocol';
-import { type BattleStatus, type Contribution, topContributors } from '../domain/pk/rules';
-import { badRequest, forbidden, invalidState, notFound } from '../errors';
+import { type BattleActivity, type BattleStatus, type Contribution, topContributors } from '../domain/pk/rules';
+import { badRequest, conflict, forbidden, invalidState, notFound } from '../errors';
 import { PkGifter, type PkHost, PkBattleState } from '../state/PkBattleState';
 import { type BattleRow, type FinishResult, type GiftRecord, type GiftRow, pkStore } from '../stores/pkStore';
 import { giftCommitter } from '../pk/giftCommitter';
@@ -18,6 +18,7 @@ import { parse } from '../validation';
 import { SignalingRelay } from '../rtc/SignalingRelay';
 import { HostRoom } from './HostRoom';
 import { exposed } from './roomCall';
+import { requireServerCreated } from './roomCreation';
 import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
 
 /** How often gift events are flushed to viewers (one message per tick, not per gift). */
@@ -51,20 +52,25 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
   private forfeitTimers = new Map<string, Delayed>();
   private droppedHosts = new Set<string>();
   private giftSeq = 0;
+  /** Presence while live, for the reward rule: connected ms so far, and since when (if connected now). */
+  private presentMs = new Map<string, number>();
+  private connectedSince = new Map<string, number>();
+  private liveSince = 0;
   private ending?: Promise<FinishResult | undefined>;
   private closing = false;
 
   // --- lifecycle ------------------------------------------------------------------
 
   override async onCreate(options: { battleId: string }): Promise<void> {
+    requireServerCreated(options);
     applyRoomDefaults(this);
     const battle = await pkStore().getBattle(String(options?.battleId ?? ''));
     if (battle?.status !== 'pending') throw notFound('Battle');
+    if (!(await pkStore().claimRoom(battle.id, this.roomId))) throw conflict('This battle already has a room');
     this.battle = battle;
     this.hosts = [battle.hostA, battle.hostB];
     for (const g of await pkStore().listGifts()) this.gifts.set(g.id, g);
     for (const h of this.hosts) this.contributions.set(h, new Map());
-    await pkStore().setRoom(battle.id, this.roomId);
     await this.setMetadata({ battleId: battle.id, hostA: battle.hostA, hostB: battle.hostB, status: 'pending' });
 
     const s = this.state;
@@ -104,6 +110,7 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
     const host = this.hostState(user.id);
     if (host) {
       host.connected = true;
+      this.markPresence(user.id, true);
       this.forfeitTimers.get(user.id)?.clear();
       this.forfeitTimers.delete(user.id);
       this.droppedHosts.delete(user.id);
@@ -116,6 +123,7 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
     const host = this.hostState(user.id);
     if (host && !this.otherClientOf(user.id, client)) {
       host.connected = false;
+      this.markPresence(user.id, false);
       this.droppedHosts.add(user.id);
     }
     this.countViewers();
@@ -134,6 +142,7 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
     this.countViewers();
     if (!host || this.otherClientOf(user.id, client)) return;
     host.connected = false;
+    this.markPresence(user.id, false);
     if (this.state.status !== 'live' && this.state.status !== 'countdown') return;
     // A dropped host already had its grace window in allowReconnection; one who left on purpose gets it now.
     const wasDropped = this.droppedHosts.delete(user.id);
@@ -202,6 +211,8 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
     this.state.startsAt = startedAt;
     this.state.endsAt = endsAt;
     this.setStatus('live', 'battle');
+    this.liveSince = startedAt;
+    for (const h of this.hosts) if (this.hostState(h)?.connected) this.connectedSince.set(h, startedAt);
     await pkStore().markLive(this.battle.id, new Date(startedAt), new Date(endsAt));
     const payload = { battleId: this.battle.id, startedAt, endsAt, hosts: this.hostsPayload() };
     this.broadcast(PkEvents.started, payload);
@@ -331,6 +342,7 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
   private end(forfeitedBy?: string): Promise<FinishResult | undefined> {
     this.ending ??= (async () => {
       if (this.state.status !== 'live' && this.state.status !== 'countdown') return undefined;
+      const activity = this.activity();
       this.setStatus('ended', 'result');
       await this.drainGifts();
       for (const t of this.forfeitTimers.values()) t.clear();
@@ -339,6 +351,8 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
         try {
           result = await pkStore().finishBattle(this.battle.id, {
             forfeitedBy,
+            activity,
+            minPresence: ctx().config.PK_MIN_PRESENCE,
             rewards: {
               winnerCoins: ctx().config.PK_WINNER_REWARD_COINS,
               drawCoins: ctx().config.PK_DRAW_REWARD_COINS,
@@ -377,6 +391,31 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
       return result;
     })();
     return this.ending;
+  }
+
+  /** Accrues a host's connected time while the battle is live. */
+  private markPresence(userId: string, connected: boolean): void {
+    if (this.state.status !== 'live') return;
+    const now = Date.now();
+    const since = this.connectedSince.get(userId);
+    if (since !== undefined) this.presentMs.set(userId, (this.presentMs.get(userId) ?? 0) + now - since);
+    if (connected) this.connectedSince.set(userId, now);
+    else this.connectedSince.delete(userId);
+  }
+
+  /** What the reward rule needs (src/domain/pk/rules.ts rewardEligible), as of now. */
+  private activity(): BattleActivity {
+    const now = Date.now();
+    const presentMs: Record<string, number> = {};
+    for (const h of this.hosts) {
+      const since = this.state.status === 'live' ? this.connectedSince.get(h) : undefined;
+      presentMs[h] = (this.presentMs.get(h) ?? 0) + (since === undefined ? 0 : now - since);
+    }
+    return {
+      liveMs: this.state.status === 'live' && this.liveSince ? now - this.liveSince : 0,
+      presentMs,
+      connectedAtEnd: this.hosts.filter((h) => this.hostState(h)?.connected),
+    };
   }
 
   // --- stream host (filters) and media ----------------------------------------------

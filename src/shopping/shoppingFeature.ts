@@ -13,6 +13,8 @@ export const shoppingFeature: Feature = {
     { path: '/live-shopping', router: shoppingRoutes(c) },
     { path: '/admin/live-shopping', router: shopAdminRoutes(c) },
   ],
+  // The payment side's callback authenticates with X-Service-Key (requireService), not a user token.
+  servicePaths: [/^\/live-shopping\/orders\/[^/]+\/paid\/?$/],
   ready: async (c) => {
     const r = await shoppingStore().recoverOrphans(roomExists);
     if (r.closed || r.released) {

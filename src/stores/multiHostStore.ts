@@ -98,6 +98,15 @@ export class MultiHostStore {
     await this.ds.query('UPDATE multihost_sessions SET room_id = $2 WHERE id = $1', [id, roomId]);
   }
 
+  /** Binds the room to its row only if no room was bound yet: false means another room already serves it. */
+  async claimRoom(id: string, roomId: string): Promise<boolean> {
+    const [rows] = await this.ds.query('UPDATE multihost_sessions SET room_id = $2 WHERE id = $1 AND room_id IS NULL RETURNING id', [
+      id,
+      roomId,
+    ]);
+    return rows.length === 1;
+  }
+
   async get(id: string): Promise<SessionRow | null> {
     const [r] = await this.ds.query(`${SELECT} WHERE s.id = $1`, [id]);
     return r ? toRow(r) : null;

@@ -5,6 +5,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { inTransaction, isUniqueViolation } from '../db/dataSource';
 import {
+  type BattleActivity,
   type BattleStatus,
   decideWinner,
   HOLDING_STATUSES,
@@ -12,13 +13,14 @@ import {
   levelForXp,
   periodStart,
   type RewardSettings,
+  rewardEligible,
   rewardsFor,
   splitGift,
   winRate,
 } from '../domain/pk/rules';
 import { AppError, ErrorCode, conflict, notFound } from '../errors';
 import { ctx } from '../context';
-import type { WalletStore } from './walletStore';
+import { ledgerKey, type WalletStore } from './walletStore';
 
 export interface GiftRow {
   id: string;
@@ -190,6 +192,15 @@ export class PkStore {
     await this.ds.query('UPDATE pk_battles SET room_id = $2 WHERE id = $1', [battleId, roomId]);
   }
 
+  /** Binds the room to its row only if no room was bound yet: false means another room already serves it. */
+  async claimRoom(id: string, roomId: string): Promise<boolean> {
+    const [rows] = await this.ds.query('UPDATE pk_battles SET room_id = $2 WHERE id = $1 AND room_id IS NULL RETURNING id', [
+      id,
+      roomId,
+    ]);
+    return rows.length === 1;
+  }
+
   async getBattle(id: string): Promise<BattleRow | null> {
     const rows = await this.ds.query(`${BATTLE_SELECT} WHERE b.id = $1`, [id]);
     return rows[0] ? toBattle(rows[0]) : null;
@@ -272,7 +283,7 @@ export class PkStore {
           amount: f.coins,
           reason: 'pk_gift',
           reference: `pk:${f.input.battleId}`,
-          idempotencyKey: `pk-gift:${f.input.battleId}:${f.input.requestId}`,
+          idempotencyKey: ledgerKey('pk-gift', f.input.battleId, f.input.requestId),
         })),
       );
       const paid = fresh.filter((f, k) => {
@@ -326,7 +337,7 @@ export class PkStore {
               amount: f.hostCoins,
               reason: 'pk_gift_earning',
               reference: `pk:${f.input.battleId}`,
-              idempotencyKey: `pk-earn:${f.input.battleId}:${f.input.senderId}:${f.input.requestId}`,
+              idempotencyKey: ledgerKey('pk-earn', f.input.battleId, f.input.senderId, f.input.requestId),
             })),
         );
         const failed = credits.find((c) => !c.ok);
@@ -358,7 +369,10 @@ export class PkStore {
    * experience and level), writes results and contributions, frees the hosts. Idempotent:
    * a battle already ended returns its stored result.
    */
-  finishBattle(battleId: string, opts: { forfeitedBy?: string; rewards: RewardSettings }): Promise<FinishResult> {
+  finishBattle(
+    battleId: string,
+    opts: { forfeitedBy?: string; rewards: RewardSettings; activity?: BattleActivity; minPresence?: number },
+  ): Promise<FinishResult> {
     return inTransaction(this.ds, async (em) => {
       const [b] = await em.query('SELECT * FROM pk_battles WHERE id = $1 FOR UPDATE', [battleId]);
       if (!b) throw notFound('Battle');
@@ -372,7 +386,15 @@ export class PkStore {
       const winner = decideWinner(hosts, scores, opts.forfeitedBy);
       const endReason = opts.forfeitedBy ? 'forfeit' : 'time';
       const rewards: FinishResult['rewards'] = [];
-      for (const r of rewardsFor(hosts, winner, opts.rewards)) {
+      // No activity (a caller that did not watch the battle): nobody was seen present.
+      const activity = opts.activity ?? { liveMs: 0, presentMs: {}, connectedAtEnd: [] };
+      const eligible = rewardEligible(hosts, winner, {
+        ...activity,
+        giftCoins: Object.values(scores).reduce((x, y) => x + y, 0),
+        forfeited: Boolean(opts.forfeitedBy),
+        minPresence: opts.minPresence ?? 0.5,
+      });
+      for (const r of rewardsFor(hosts, winner, opts.rewards, eligible)) {
         if (r.coins > 0) {
           await this.wallet.credit(
             {

@@ -165,6 +165,26 @@ export const toOrder = (r: any): OrderRow => ({
   createdAt: iso(r.created_at)!,
 });
 
+const reservedCap = () => ctx().config.SHOP_MAX_RESERVED_PER_BUYER;
+
+/** A per-buyer limit's CHECK failed: the clear error for the buyer (undefined for anything else). */
+export function limitError(err: unknown): AppError | undefined {
+  const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+  if ((e.driverError?.code ?? e.code) !== '23514') return undefined;
+  switch (e.driverError?.constraint ?? e.constraint) {
+    case 'voucher_user_uses_within_limit':
+      return conflict('You have used this voucher as often as it allows per customer');
+    case 'shop_flash_holds_within_limit':
+      return conflict('Flash sale limit per customer reached');
+    case 'shop_buyer_reserved_within_cap':
+      return conflict(
+        `You can hold at most ${reservedCap()} unpaid units in this stream; pay for or release a reservation first`,
+      );
+    default:
+      return undefined;
+  }
+}
+
 const SESSION_SELECT = `SELECT s.*, u.username FROM shopping_sessions s JOIN users u ON u.id = s.seller_id`;
 
 export class ShoppingStore {
@@ -231,6 +251,15 @@ export class ShoppingStore {
 
   async setRoom(id: string, roomId: string): Promise<void> {
     await this.ds.query(`UPDATE shopping_sessions SET room_id = $2 WHERE id = $1`, [id, roomId]);
+  }
+
+  /** Binds the room to its row only if no room was bound yet: false means another room already serves it. */
+  async claimRoom(id: string, roomId: string): Promise<boolean> {
+    const [rows] = await this.ds.query('UPDATE shopping_sessions SET room_id = $2 WHERE id = $1 AND room_id IS NULL RETURNING id', [
+      id,
+      roomId,
+    ]);
+    return rows.length === 1;
   }
 
   async markLive(id: string): Promise<void> {
@@ -434,6 +463,14 @@ export class ShoppingStore {
    * by `remaining >= quantity`, and the voucher use guarded by `uses < usage_limit`, all in one transaction.
    */
   async placeOrder(o: NewOrder): Promise<{ order: OrderRow; replayed: boolean }> {
+    try {
+      return await this.placeOrderTx(o);
+    } catch (err) {
+      throw limitError(err) ?? err;
+    }
+  }
+
+  private placeOrderTx(o: NewOrder): Promise<{ order: OrderRow; replayed: boolean }> {
     return this.ds.transaction(async (m) => {
       const [row] = await m.query(
         `INSERT INTO shop_orders (session_id, stream_product_id, product_id, buyer_id, quantity, unit_price, discount, total,
@@ -470,7 +507,29 @@ export class ShoppingStore {
         [o.streamProductId, o.quantity, o.flash],
       );
       if (!stock.length) throw new AppError(ErrorCode.SOLD_OUT, 'Sold out');
+      // The per-buyer limits, as counter rows with CHECKs (a violation is mapped by limitError).
+      await m.query(
+        `INSERT INTO shop_buyer_reserved (session_id, buyer_id, units, cap) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (session_id, buyer_id) DO UPDATE SET units = shop_buyer_reserved.units + EXCLUDED.units, cap = EXCLUDED.cap`,
+        [o.sessionId, o.buyerId, o.quantity, reservedCap()],
+      );
+      if (o.flash) {
+        await m.query(
+          `INSERT INTO shop_flash_holds (stream_product_id, buyer_id, units, per_customer_limit)
+           SELECT sp.id, $2, $3, sp.per_customer_limit FROM stream_products sp WHERE sp.id = $1
+           ON CONFLICT (stream_product_id, buyer_id) DO UPDATE SET units = shop_flash_holds.units + EXCLUDED.units,
+             per_customer_limit = EXCLUDED.per_customer_limit`,
+          [o.streamProductId, o.buyerId, o.quantity],
+        );
+      }
       if (o.voucherId) {
+        await m.query(
+          `INSERT INTO voucher_user_uses (voucher_id, user_id, uses, per_user_limit)
+           SELECT v.id, $2, 1, v.per_user_limit FROM vouchers v WHERE v.id = $1
+           ON CONFLICT (voucher_id, user_id) DO UPDATE SET uses = voucher_user_uses.uses + 1,
+             per_user_limit = EXCLUDED.per_user_limit`,
+          [o.voucherId, o.buyerId],
+        );
         const [v] = await m.query(
           `UPDATE vouchers SET uses = uses + 1 WHERE id = $1 AND uses < usage_limit RETURNING id`,
           [o.voucherId],
@@ -537,10 +596,29 @@ export class ShoppingStore {
        ), use_rows AS (
          INSERT INTO voucher_uses (order_id, voucher_id, user_id)
          SELECT id, voucher_id, buyer_id FROM ins WHERE voucher_id IS NOT NULL RETURNING order_id
+       ), per_user AS (
+         INSERT INTO voucher_user_uses (voucher_id, user_id, uses, per_user_limit)
+         SELECT ins.voucher_id, ins.buyer_id, count(*)::int, max(v.per_user_limit) FROM ins JOIN vouchers v ON v.id = ins.voucher_id
+          GROUP BY ins.voucher_id, ins.buyer_id
+         ON CONFLICT (voucher_id, user_id) DO UPDATE SET uses = voucher_user_uses.uses + EXCLUDED.uses,
+           per_user_limit = EXCLUDED.per_user_limit RETURNING voucher_id
+       ), flash_holds AS (
+         INSERT INTO shop_flash_holds (stream_product_id, buyer_id, units, per_customer_limit)
+         SELECT ins.stream_product_id, ins.buyer_id, sum(ins.quantity)::int, max(sp.per_customer_limit)
+           FROM ins JOIN stream_products sp ON sp.id = ins.stream_product_id WHERE ins.flash
+          GROUP BY ins.stream_product_id, ins.buyer_id
+         ON CONFLICT (stream_product_id, buyer_id) DO UPDATE SET units = shop_flash_holds.units + EXCLUDED.units,
+           per_customer_limit = EXCLUDED.per_customer_limit RETURNING buyer_id
+       ), reserved AS (
+         INSERT INTO shop_buyer_reserved (session_id, buyer_id, units, cap)
+         SELECT session_id, buyer_id, sum(quantity)::int, $13::int FROM ins GROUP BY session_id, buyer_id
+         ON CONFLICT (session_id, buyer_id) DO UPDATE SET units = shop_buyer_reserved.units + EXCLUDED.units, cap = EXCLUDED.cap
+         RETURNING buyer_id
        )
-       SELECT ins.*, (SELECT count(*) FROM stock) AS _s, (SELECT count(*) FROM uses) AS _u, (SELECT count(*) FROM use_rows) AS _r
+       SELECT ins.*, (SELECT count(*) FROM stock) AS _s, (SELECT count(*) FROM uses) AS _u, (SELECT count(*) FROM use_rows) AS _r,
+              (SELECT count(*) FROM per_user) AS _p, (SELECT count(*) FROM flash_holds) AS _f, (SELECT count(*) FROM reserved) AS _c
          FROM ins`,
-      cols,
+      [...cols, reservedCap()],
     );
     const key = (buyer: string, k: string) => `${buyer}\u0000${k}`;
     const fresh = new Map(inserted.map((r) => [key(r.buyer_id, r.idempotency_key), r]));
@@ -562,11 +640,20 @@ export class ShoppingStore {
 
   /** Service side: a reserved order is paid (409 once it was released). */
   async markPaid(orderId: string): Promise<OrderRow | null> {
-    const [rows] = await this.ds.query(
-      `UPDATE shop_orders SET status = 'paid', paid_at = now() WHERE id = $1 AND status = 'reserved' RETURNING *`,
-      [orderId],
-    );
-    return rows[0] ? toOrder(rows[0]) : null;
+    return this.ds.transaction(async (m) => {
+      const [rows] = await m.query(
+        `UPDATE shop_orders SET status = 'paid', paid_at = now() WHERE id = $1 AND status = 'reserved' RETURNING *`,
+        [orderId],
+      );
+      const r = rows[0];
+      if (!r) return null;
+      // Paid units are no longer an outstanding reservation.
+      await m.query(
+        'UPDATE shop_buyer_reserved SET units = greatest(0, units - $3) WHERE session_id = $1 AND buyer_id = $2',
+        [r.session_id, r.buyer_id, r.quantity],
+      );
+      return toOrder(r);
+    });
   }
 
   /**
@@ -587,9 +674,23 @@ export class ShoppingStore {
          WHERE id = $1`,
         [r.stream_product_id, r.quantity, r.flash],
       );
+      await q.query(
+        'UPDATE shop_buyer_reserved SET units = greatest(0, units - $3) WHERE session_id = $1 AND buyer_id = $2',
+        [r.session_id, r.buyer_id, r.quantity],
+      );
+      if (r.flash) {
+        await q.query(
+          'UPDATE shop_flash_holds SET units = greatest(0, units - $3) WHERE stream_product_id = $1 AND buyer_id = $2',
+          [r.stream_product_id, r.buyer_id, r.quantity],
+        );
+      }
       if (r.voucher_id) {
         await q.query(`DELETE FROM voucher_uses WHERE order_id = $1`, [r.id]);
         await q.query(`UPDATE vouchers SET uses = uses - 1 WHERE id = $1`, [r.voucher_id]);
+        await q.query('UPDATE voucher_user_uses SET uses = greatest(0, uses - 1) WHERE voucher_id = $1 AND user_id = $2', [
+          r.voucher_id,
+          r.buyer_id,
+        ]);
       }
       return toOrder(r);
     });

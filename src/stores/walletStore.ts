@@ -11,9 +11,21 @@
  *   coins and records a score row together). Without one, each call is its own
  *   transaction, retried on a concurrent twin's unique-key race.
  */
+import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { inTransaction } from '../db/dataSource';
 import { AppError, ErrorCode, badRequest, notFound } from '../errors';
+
+
+/**
+ * A ledger idempotency key from its parts: readable (`prefix:a:b`) while it fits, otherwise
+ * `prefix:h:<sha256>` — so a client-chosen part can never push it past the column's 200 characters.
+ */
+export function ledgerKey(prefix: string, ...parts: string[]): string {
+  const plain = [prefix, ...parts].join(':');
+  if (plain.length <= 120) return plain;
+  return `${prefix}:h:${createHash('sha256').update(parts.join('\u0000')).digest('base64url')}`;
+}
 
 export interface Movement {
   userId: string;

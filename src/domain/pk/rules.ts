@@ -55,8 +55,54 @@ export interface Reward {
   xp: number;
 }
 
-export function rewardsFor(hosts: readonly [string, string], winner: string | null, s: RewardSettings): Reward[] {
+/** What the room saw of a battle: how long it was live and how long each host was connected. */
+export interface BattleActivity {
+  /** Milliseconds the battle was live (0 if it ended during the countdown). */
+  liveMs: number;
+  /** Milliseconds each host was connected while it was live. */
+  presentMs: Record<string, number>;
+  /** Hosts connected when it ended (used when liveMs is 0). */
+  connectedAtEnd: readonly string[];
+}
+
+/** A host's share of the live time spent connected (0..1). */
+export function presenceShare(a: BattleActivity, userId: string): number {
+  if (a.liveMs <= 0) return a.connectedAtEnd.includes(userId) ? 1 : 0;
+  return Math.min(1, (a.presentMs[userId] ?? 0) / a.liveMs);
+}
+
+/**
+ * Who may be rewarded (coins and XP). Rewards are for a real battle, so two accounts cannot mint
+ * coins from empty ones:
+ * - a battle is real when viewers gifted (`giftCoins > 0`; hosts cannot gift in their own battle)
+ *   or when both hosts were connected for at least `minPresence` of the live time;
+ * - a forfeit pays the winner only if the winner was present (connected `minPresence` of the time);
+ * - otherwise nobody is rewarded (the result, scores and gift earnings stand).
+ */
+export function rewardEligible(
+  hosts: readonly [string, string],
+  winner: string | null,
+  a: BattleActivity & { giftCoins: number; forfeited: boolean; minPresence: number },
+): Set<string> {
+  const present = (h: string) => presenceShare(a, h) >= a.minPresence;
+  const real = a.giftCoins > 0 || hosts.every(present);
+  if (!real) return new Set();
+  if (a.forfeited) return winner && present(winner) ? new Set([winner]) : new Set();
+  return new Set(hosts);
+}
+
+/** Rewards per host; a host not in `eligible` (when given) gets nothing (see rewardEligible). */
+export function rewardsFor(
+  hosts: readonly [string, string],
+  winner: string | null,
+  s: RewardSettings,
+  eligible?: ReadonlySet<string>,
+): Reward[] {
   return hosts.map((userId) => {
+    if (eligible && !eligible.has(userId)) {
+      const result = winner === null ? ('draw' as const) : winner === userId ? ('win' as const) : ('loss' as const);
+      return { userId, result, coins: 0, xp: 0 };
+    }
     if (winner === null) return { userId, result: 'draw' as const, coins: s.drawCoins, xp: s.drawXp };
     return winner === userId
       ? { userId, result: 'win' as const, coins: s.winnerCoins, xp: s.winnerXp }

@@ -1,0 +1,128 @@
+/**
+ * The one group committer for hot write paths (gifts, shopping orders). Items submitted within
+ * `windowMs` are committed together, one batch at a time in arrival order, at most `maxBatch`
+ * per batch. One failure policy, for every user:
+ *
+ * 1. `validate(item)` runs at submit: a bad item is refused there and never enters a batch.
+ * 2. The batch is committed with `commitBatch` (one transaction). A serialization failure or a
+ *    deadlock (40001, 40P01) retries the whole batch, up to `attempts` times.
+ * 3. If the batch still fails (one item broke a constraint, a key was too long, ...), every item
+ *    is committed on its own with `commitOne` (same retry rule), so only the bad item is refused
+ *    and the rest commit: per-item isolation.
+ * 4. A per-item result that is an Error rejects that item only. An error that is not an AppError
+ *    is logged and the caller gets `unavailable()`: nothing of that item was committed.
+ */
+import { ctx } from '../context';
+import { AppError, ErrorCode } from '../errors';
+
+export interface GroupCommitOptions<I, R> {
+  /** For logs. */
+  name: string;
+  windowMs: number;
+  maxBatch: number;
+  /** Commits every item in one transaction; a result per item (an Error refuses just that item). */
+  commitBatch(items: I[]): Promise<Array<R | Error>>;
+  /** Commits one item alone (the isolation path). */
+  commitOne(item: I): Promise<R>;
+  /** Throws (an AppError) for an item that must not enter a batch. */
+  validate?(item: I): void;
+  /** The error a caller gets when its item failed for a reason that is not an AppError. */
+  unavailable?(): AppError;
+  /** Tries per commit (batch or item) on a serialization failure or deadlock. Default 3. */
+  attempts?: number;
+}
+
+const RETRYABLE = new Set(['40001', '40P01']);
+
+export function isRetryable(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  const code = e?.driverError?.code ?? e?.code;
+  return typeof code === 'string' && RETRYABLE.has(code);
+}
+
+interface Queued<I, R> {
+  item: I;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
+
+export class GroupCommitter<I, R> {
+  private queue: Queued<I, R>[] = [];
+  private loop?: Promise<void>;
+  /** Batches that fell back to per-item commits (for tests and metrics). */
+  isolatedBatches = 0;
+
+  constructor(private readonly o: GroupCommitOptions<I, R>) {}
+
+  /** Resolves once the item is committed; rejects with its own error only. */
+  submit(item: I): Promise<R> {
+    try {
+      this.o.validate?.(item);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.loop ??= this.run().finally(() => {
+        this.loop = undefined;
+      });
+    });
+  }
+
+  private async run(): Promise<void> {
+    await new Promise((r) => setTimeout(r, this.o.windowMs)); // the batching window
+    while (this.queue.length) {
+      const batch = this.queue.splice(0, this.o.maxBatch);
+      await this.commit(batch);
+    }
+  }
+
+  private async commit(batch: Queued<I, R>[]): Promise<void> {
+    let results: Array<R | Error> | undefined;
+    try {
+      results = await this.retrying(() => this.o.commitBatch(batch.map((b) => b.item)));
+    } catch (err) {
+      if (batch.length === 1) {
+        this.settle(batch[0]!, err);
+        return;
+      }
+      this.isolatedBatches++;
+      ctx().logger.warn({ err, committer: this.o.name, items: batch.length }, 'group commit failed; isolating items');
+    }
+    if (results) {
+      for (const [k, r] of results.entries()) {
+        if (r instanceof Error) this.settle(batch[k]!, r);
+        else batch[k]!.resolve(r);
+      }
+      return;
+    }
+    for (const b of batch) {
+      try {
+        b.resolve(await this.retrying(() => this.o.commitOne(b.item)));
+      } catch (err) {
+        this.settle(b, err);
+      }
+    }
+  }
+
+  private settle(b: Queued<I, R>, err: unknown): void {
+    if (err instanceof AppError) {
+      b.reject(err);
+      return;
+    }
+    ctx().logger.error({ err, committer: this.o.name }, 'item not committed');
+    b.reject(this.o.unavailable?.() ?? new AppError(ErrorCode.UNAVAILABLE, 'Could not be recorded; retry'));
+  }
+
+  private async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    const attempts = this.o.attempts ?? 3;
+    for (let i = 1; ; i++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (i >= attempts || !isRetryable(err)) throw err;
+        await new Promise((r) => setTimeout(r, 5 * i + Math.random() * 10));
+      }
+    }
+  }
+}
