@@ -67,6 +67,8 @@ const EnvSchema = z.object({
   OPERATOR_AUTH_MAX_FAILURES: int(10, 1),
   /** Room messages a client may send per second before it is disconnected. */
   ROOM_MAX_MESSAGES_PER_SECOND: int(30, 1),
+  /** Clients per room (every room type); a full room refuses joins. */
+  ROOM_MAX_CLIENTS: int(5000, 2, 100_000),
 
   // --- PK battles ----------------------------------------------------------
   PK_INVITE_TIMEOUT_MS: int(60_000, 1000),
@@ -146,10 +148,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('Invalid configuration:\n  PUBLIC_ADDRESS: required with REDIS_URL in production');
   }
   if (c.JWT_SECRET && RETIRED_SECRETS.includes(c.JWT_SECRET)) {
-    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: this value was published in the source; choose another');
+    throw new ConfigError(
+      'Invalid configuration:\n  JWT_SECRET: this value was published in the source; choose another',
+    );
   }
   if (c.OPERATOR_PASSWORD && RETIRED_SECRETS.includes(c.OPERATOR_PASSWORD)) {
-    throw new ConfigError('Invalid configuration:\n  OPERATOR_PASSWORD: this value was published in the source; choose another');
+    throw new ConfigError(
+      'Invalid configuration:\n  OPERATOR_PASSWORD: this value was published in the source; choose another',
+    );
   }
   // Outside production, a missing secret is generated once and kept in DATA_DIR (never a constant).
   const local = c.JWT_SECRET && c.OPERATOR_PASSWORD ? undefined : localSecrets(c.DATA_DIR);
@@ -180,7 +186,10 @@ export function localSecrets(dataDir: string): { secrets: LocalSecrets; created:
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(`Cannot read ${file}: ${String(err)}`);
   }
-  const secrets = { jwtSecret: randomBytes(48).toString('base64url'), operatorPassword: randomBytes(12).toString('base64url') };
+  const secrets = {
+    jwtSecret: randomBytes(48).toString('base64url'),
+    operatorPassword: randomBytes(12).toString('base64url'),
+  };
   fs.mkdirSync(dataDir, { recursive: true });
   fs.writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   return { secrets, created: true };

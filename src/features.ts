@@ -37,7 +37,10 @@ export interface Feature {
 }
 
 /** Every room to register: the features' rooms, plus the load-test `counter` room only with LOADTEST_ROOMS. */
-export function roomDefinitions(list: Feature[], config: Pick<Config, 'LOADTEST_ROOMS'>): Record<string, new () => Room> {
+export function roomDefinitions(
+  list: Feature[],
+  config: Pick<Config, 'LOADTEST_ROOMS'>,
+): Record<string, new () => Room> {
   const rooms: Record<string, new () => Room> = {};
   for (const f of list) Object.assign(rooms, f.rooms ?? {});
   if (config.LOADTEST_ROOMS) rooms.counter = CounterRoom;

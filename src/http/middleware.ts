@@ -55,7 +55,8 @@ export function apiAuth(c: AppContext, publicPaths: RegExp[], credentialPaths: R
     }
     if (publicPaths.some((p) => p.test(req.path))) return next();
     const h = req.headers.authorization ?? '';
-    if (h.startsWith('Basic ') && OPERATOR_PATHS.some((p) => p.test(req.path))) return requireOperator(c)(req, res, next);
+    if (h.startsWith('Basic ') && OPERATOR_PATHS.some((p) => p.test(req.path)))
+      return requireOperator(c)(req, res, next);
     if (req.headers['x-service-key'] && credentialPaths.some((p) => p.test(req.path))) {
       return requireService(c)(req, res, next);
     }
@@ -95,9 +96,8 @@ class OperatorGuard {
 
 /** HTTP Basic with the operator credentials from config (admin API and /monitor); failed attempts are limited. */
 export function requireOperator(c: AppContext): RequestHandler {
-  let guard = operatorGuards.get(c);
-  if (!guard) operatorGuards.set(c, (guard = new OperatorGuard(c)));
-  const g = guard;
+  const g = operatorGuards.get(c) ?? new OperatorGuard(c);
+  operatorGuards.set(c, g);
   return (req, res, next) => {
     void (async () => {
       if (await g.blocked(req)) {

@@ -91,7 +91,7 @@ export function pkRoutes(c: AppContext): Router {
     if (body.opponent === user.id) throw badRequest('opponent: you cannot battle yourself');
     const opponent = await c.users.findById(body.opponent);
     if (!opponent) throw notFound('Opponent');
-    const battleId = await pkStore().createBattle(user.id, opponent.id, body.duration);
+    const battleId = await pkStore().createBattle(user.id, opponent.id, body.duration, c.config.PK_INVITES_PER_HOUR);
     let roomId: string;
     try {
       roomId = (await createServerRoom('pk_battle', { battleId })).roomId;
@@ -127,6 +127,21 @@ export function pkRoutes(c: AppContext): Router {
       },
       201,
     );
+  });
+
+  /** The invitee declines every pending invitation at once (an answer to invitation spam). */
+  r.post('/invitations/decline-all', async (req, res) => {
+    const user = me(req);
+    const declined: string[] = [];
+    for (const inv of await pkStore().pendingInvitations(user.id)) {
+      if (!inv.roomId) continue;
+      const done = await callRoom(inv.roomId, 'rpcDecline', [user.id], 'Battle').then(
+        () => true,
+        () => false, // expired or cancelled meanwhile
+      );
+      if (done) declined.push(inv.id);
+    }
+    ok(res, { declined });
   });
 
   r.get('/active/list', async (req, res) => {

@@ -1,4 +1,5 @@
 /** The spec's WebRTC REST API (/api/webrtc): solo streams, setup for battles and sessions, signaling, quality. */
+import { matchMaker } from '@colyseus/core';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context';

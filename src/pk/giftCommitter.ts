@@ -35,7 +35,10 @@ export function giftCommitter(): GroupCommitter<GiftInput, GiftRecord> {
       return r!;
     },
     unavailable: () =>
-      new AppError(ErrorCode.UNAVAILABLE, 'Gift could not be recorded, nothing was charged; retry with the same requestId'),
+      new AppError(
+        ErrorCode.UNAVAILABLE,
+        'Gift could not be recorded, nothing was charged; retry with the same requestId',
+      ),
   });
   return instance;
 }

@@ -1,6 +1,7 @@
 /**
  * `live_stream`: a solo stream — one host, any number of viewers. Its room id is the
- * stream id. Everyone in the room may signal (the host usually offers to each viewer).
+ * stream id. The host signals anyone; a viewer signals only the host, and a viewer's per-peer
+ * events (stats, quality, track toggles) reach only the host.
  * Created by POST /api/webrtc/stream/start; ends when the host ends it or leaves and does
  * not return within STREAM_RECONNECT_GRACE_MS.
  */
@@ -45,7 +46,13 @@ export class LiveStreamRoom extends HostRoom<LiveStreamState> {
       status: 'live',
       viewerCount: 0,
     });
-    this.relay = new SignalingRelay({ room: this, canSignal: () => true, peerState: this.state.peers });
+    // Viewers signal only the host, and their stats/toggles go to the host only (no viewer-to-viewer fan-out).
+    this.relay = new SignalingRelay({
+      room: this,
+      canSignal: () => true,
+      peerState: this.state.peers,
+      audienceOf: (userId) => (userId === this.hostId ? null : [this.hostId]),
+    });
     this.relay.register();
     handle(this, LiveStreamEvents.end, z.object({}).passthrough(), (client) => {
       if (userOf(client).id !== this.hostId) throw forbidden('Only the host can end the stream');

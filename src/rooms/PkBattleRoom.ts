@@ -173,8 +173,10 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
     return exposed(async () => {
       if (userId !== this.battle.hostB) throw forbidden('Only the invited opponent can accept');
       if (this.state.status !== 'pending') throw invalidState(`Battle is ${this.state.status}`);
-      this.setStatus('countdown', 'countdown');
+      // Holds the invitee in the database first: 409 if they started or joined another battle meanwhile.
       await pkStore().markCountdown(this.battle.id);
+      if (this.state.status !== 'pending') throw invalidState(`Battle is ${this.state.status}`);
+      this.setStatus('countdown', 'countdown');
       const startsAt = Date.now() + ctx().config.PK_COUNTDOWN_MS;
       this.state.startsAt = startsAt;
       this.state.endsAt = startsAt + this.battle.durationMinutes * ctx().config.PK_MINUTE_MS;

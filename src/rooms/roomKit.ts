@@ -108,8 +108,9 @@ function refuseUnknownMessages(room: Room): void {
   });
 }
 
-/** Flood limit, unknown-message handling and patch rate every room starts with. */
+/** Flood limit, client cap, unknown-message handling and patch rate every room starts with. */
 export function applyRoomDefaults(room: Room): void {
   room.maxMessagesPerSecond = ctx().config.ROOM_MAX_MESSAGES_PER_SECOND;
+  room.maxClients = ctx().config.ROOM_MAX_CLIENTS;
   refuseUnknownMessages(room);
 }

@@ -42,6 +42,12 @@ export interface RelayHost {
   describe?(): Record<string, unknown>;
   /** The room's synced peer map (userId → RtcPeer); the relay keeps it current. */
   peerState?: MapSchema<RtcPeer>;
+  /**
+   * Who a peer may signal and who receives its per-peer events (joined/left, stats, quality,
+   * track toggles, warnings): user ids, or null for everyone (the default). `live_stream` answers
+   * [host] for a viewer, so viewers signal only the host and nothing fans out viewer to viewer.
+   */
+  audienceOf?(userId: string): readonly string[] | null;
 }
 
 export interface PeerInfo {
@@ -110,7 +116,19 @@ export class SignalingRelay {
     if (!peer || peer.client !== client) return;
     this.peersByUser.delete(userId);
     this.host.peerState?.delete(userId);
-    this.host.room.broadcast(RtcEvents.peerLeft, { userId }, { except: client });
+    this.fanOut(userId, RtcEvents.peerLeft, { userId }, client);
+  }
+
+  /** A peer's event to its audience (everyone but `except` when the room sets no audience). */
+  private fanOut(fromUserId: string, event: string, payload: unknown, except?: Client): void {
+    const audience = this.host.audienceOf?.(fromUserId) ?? null;
+    if (audience === null) {
+      this.host.room.broadcast(event, payload, except ? { except } : undefined);
+      return;
+    }
+    for (const c of this.host.room.clients) {
+      if (c !== except && audience.includes(userOf(c).id)) c.send(event, payload);
+    }
   }
 
   /**
@@ -157,8 +175,9 @@ export class SignalingRelay {
 
   /** What webrtc:existing-peers, the *-ready events and the setup endpoints hand a peer. */
   setupFor(userId: string) {
+    const audience = this.host.audienceOf?.(userId) ?? null;
     return {
-      peers: this.peers().filter((p) => p.userId !== userId),
+      peers: this.peers().filter((p) => p.userId !== userId && (audience === null || audience.includes(p.userId))),
       iceServers: iceServersFor(userId, ctx().config),
       topology: this.host.topology?.() ?? ('mesh' as Topology),
       ...(this.host.describe?.() ?? {}),
@@ -196,7 +215,7 @@ export class SignalingRelay {
     }
     state?.assign({ userId: user.id, username: user.username, audio: m.audio, video: m.video });
     client.send(RtcEvents.existingPeers, this.setupFor(user.id));
-    this.host.room.broadcast(RtcEvents.peerJoined, { ...info }, { except: client });
+    this.fanOut(user.id, RtcEvents.peerJoined, { ...info }, client);
   }
 
   private peerOf(client: Client): Peer {
@@ -208,6 +227,8 @@ export class SignalingRelay {
   private relay(client: Client, to: string, event: string, payload: Record<string, unknown>): void {
     const from = this.peerOf(client);
     if (to === from.info.userId) throw new AppError(ErrorCode.VALIDATION, 'to: cannot signal yourself');
+    const audience = this.host.audienceOf?.(from.info.userId) ?? null;
+    if (audience !== null && !audience.includes(to)) throw forbidden('You may only signal the host of this stream');
     const target = this.peersByUser.get(to);
     if (!target) throw notFound(`Peer ${to} in this room`);
     target.client.send(event, { ...payload, from: from.info.userId, fromUsername: from.info.username });
@@ -217,7 +238,7 @@ export class SignalingRelay {
     const peer = this.peerOf(client);
     peer.info[kind] = enabled;
     this.host.peerState?.get(peer.info.userId)?.assign({ [kind]: enabled });
-    this.host.room.broadcast(RtcEvents.trackToggled, { userId: peer.info.userId, kind, enabled });
+    this.fanOut(peer.info.userId, RtcEvents.trackToggled, { userId: peer.info.userId, kind, enabled });
   }
 
   /** Applies a mute decided by someone else (a host with the right role). */
@@ -248,12 +269,13 @@ export class SignalingRelay {
       changed: next.changed,
       measured: next.raw,
     });
-    this.host.room.broadcast(RtcEvents.peerStats, { userId: peer.info.userId, stats: s, tier }, { except: client });
+    this.fanOut(peer.info.userId, RtcEvents.peerStats, { userId: peer.info.userId, stats: s, tier }, client);
     if (next.changed) {
-      this.host.room.broadcast(
+      this.fanOut(
+        peer.info.userId,
         RtcEvents.peerQualityChanged,
         { userId: peer.info.userId, tier, resolution: resolution.label, previous: before },
-        { except: client },
+        client,
       );
       if (before !== null && TIER_RANK[tier] < TIER_RANK[before]) {
         this.warn(peer, 'degraded', `Connection quality dropped from ${before} to ${tier}`);
@@ -309,12 +331,10 @@ export class SignalingRelay {
 
   /** Tells the peer itself and the others that its connection is in trouble. */
   private warn(peer: Peer, reason: 'degraded' | 'silent', message: string): void {
-    this.host.room.broadcast(RtcEvents.connectionWarning, {
-      userId: peer.info.userId,
-      reason,
-      message,
-      quality: peer.info.quality,
-    });
+    const payload = { userId: peer.info.userId, reason, message, quality: peer.info.quality };
+    this.fanOut(peer.info.userId, RtcEvents.connectionWarning, payload);
+    // The peer itself is told even when it is not in its own audience.
+    if (this.host.audienceOf?.(peer.info.userId)) peer.client.send(RtcEvents.connectionWarning, payload);
   }
 }
 

@@ -100,10 +100,10 @@ export class MultiHostStore {
 
   /** Binds the room to its row only if no room was bound yet: false means another room already serves it. */
   async claimRoom(id: string, roomId: string): Promise<boolean> {
-    const [rows] = await this.ds.query('UPDATE multihost_sessions SET room_id = $2 WHERE id = $1 AND room_id IS NULL RETURNING id', [
-      id,
-      roomId,
-    ]);
+    const [rows] = await this.ds.query(
+      'UPDATE multihost_sessions SET room_id = $2 WHERE id = $1 AND room_id IS NULL RETURNING id',
+      [id, roomId],
+    );
     return rows.length === 1;
   }
 

@@ -18,7 +18,7 @@ import {
   splitGift,
   winRate,
 } from '../domain/pk/rules';
-import { AppError, ErrorCode, conflict, notFound } from '../errors';
+import { AppError, ErrorCode, conflict, invalidState, notFound } from '../errors';
 import { ctx } from '../context';
 import { ledgerKey, type WalletStore } from './walletStore';
 
@@ -163,29 +163,57 @@ export class PkStore {
 
   // --- battle lifecycle -----------------------------------------------------------
 
-  /** Creates a pending battle and holds both hosts; 409 when either is already in one. */
-  async createBattle(hostA: string, hostB: string, durationMinutes: number): Promise<string> {
+  /**
+   * Creates a pending battle and holds the inviter only: a pending invitation never blocks the
+   * invitee, who is held when accepting (markCountdown). 409 when the inviter is already in a battle
+   * or the opponent is in an accepted one; 429 past `invitesPerHour` battles created in the last hour.
+   */
+  async createBattle(
+    hostA: string,
+    hostB: string,
+    durationMinutes: number,
+    invitesPerHour = Number.MAX_SAFE_INTEGER,
+  ): Promise<string> {
     try {
       return await inTransaction(
         this.ds,
         async (em) => {
+          // One pending battle per inviter (the hold below is unique), so two racing invitations cannot both pass.
+          const [{ n }] = await em.query(
+            `SELECT count(*)::int AS n FROM pk_battles WHERE host_a = $1 AND created_at > now() - interval '1 hour'`,
+            [hostA],
+          );
+          if (n >= invitesPerHour) {
+            throw new AppError(ErrorCode.RATE_LIMITED, `At most ${invitesPerHour} battle invitations per hour`);
+          }
+          const [busy] = await em.query(
+            `SELECT 1 FROM pk_active_hosts h JOIN pk_battles b ON b.id = h.battle_id
+              WHERE h.user_id = $1 AND b.status IN ('countdown', 'live')`,
+            [hostB],
+          );
+          if (busy) throw conflict('The opponent is in a battle right now');
           const [row] = await em.query(
             `INSERT INTO pk_battles (host_a, host_b, duration_minutes, status) VALUES ($1, $2, $3, 'pending') RETURNING id`,
             [hostA, hostB, durationMinutes],
           );
-          await em.query('INSERT INTO pk_active_hosts (user_id, battle_id) VALUES ($1, $3), ($2, $3)', [
-            hostA,
-            hostB,
-            row.id,
-          ]);
+          await em.query('INSERT INTO pk_active_hosts (user_id, battle_id) VALUES ($1, $2)', [hostA, row.id]);
           return row.id as string;
         },
         1,
       );
     } catch (err) {
-      if (isUniqueViolation(err)) throw conflict('A host already has a pending or live battle');
+      if (isUniqueViolation(err)) throw conflict('You already have a pending or live battle');
       throw err;
     }
+  }
+
+  /** Pending battles inviting `userId` (for decline-all). */
+  async pendingInvitations(userId: string): Promise<Array<{ id: string; roomId: string | null }>> {
+    const rows = await this.ds.query(
+      `SELECT id, room_id FROM pk_battles WHERE host_b = $1 AND status = 'pending' ORDER BY created_at LIMIT 200`,
+      [userId],
+    );
+    return rows.map((r: any) => ({ id: r.id, roomId: r.room_id }));
   }
 
   async setRoom(battleId: string, roomId: string): Promise<void> {
@@ -194,10 +222,10 @@ export class PkStore {
 
   /** Binds the room to its row only if no room was bound yet: false means another room already serves it. */
   async claimRoom(id: string, roomId: string): Promise<boolean> {
-    const [rows] = await this.ds.query('UPDATE pk_battles SET room_id = $2 WHERE id = $1 AND room_id IS NULL RETURNING id', [
-      id,
-      roomId,
-    ]);
+    const [rows] = await this.ds.query(
+      'UPDATE pk_battles SET room_id = $2 WHERE id = $1 AND room_id IS NULL RETURNING id',
+      [id, roomId],
+    );
     return rows.length === 1;
   }
 
@@ -206,8 +234,25 @@ export class PkStore {
     return rows[0] ? toBattle(rows[0]) : null;
   }
 
+  /** The invitee accepted: hold them too (409 when they are in another battle meanwhile), then count down. */
   async markCountdown(id: string): Promise<void> {
-    await this.ds.query(`UPDATE pk_battles SET status = 'countdown' WHERE id = $1 AND status = 'pending'`, [id]);
+    try {
+      await inTransaction(
+        this.ds,
+        async (em) => {
+          const [[b]] = await em.query(
+            `UPDATE pk_battles SET status = 'countdown' WHERE id = $1 AND status = 'pending' RETURNING host_b`,
+            [id],
+          );
+          if (!b) throw invalidState('Battle is no longer pending');
+          await em.query('INSERT INTO pk_active_hosts (user_id, battle_id) VALUES ($1, $2)', [b.host_b, id]);
+        },
+        1,
+      );
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict('You are already in another battle');
+      throw err;
+    }
   }
 
   async markLive(id: string, startedAt: Date, endsAt: Date): Promise<void> {

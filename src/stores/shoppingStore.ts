@@ -255,10 +255,10 @@ export class ShoppingStore {
 
   /** Binds the room to its row only if no room was bound yet: false means another room already serves it. */
   async claimRoom(id: string, roomId: string): Promise<boolean> {
-    const [rows] = await this.ds.query('UPDATE shopping_sessions SET room_id = $2 WHERE id = $1 AND room_id IS NULL RETURNING id', [
-      id,
-      roomId,
-    ]);
+    const [rows] = await this.ds.query(
+      'UPDATE shopping_sessions SET room_id = $2 WHERE id = $1 AND room_id IS NULL RETURNING id',
+      [id, roomId],
+    );
     return rows.length === 1;
   }
 
@@ -687,10 +687,10 @@ export class ShoppingStore {
       if (r.voucher_id) {
         await q.query(`DELETE FROM voucher_uses WHERE order_id = $1`, [r.id]);
         await q.query(`UPDATE vouchers SET uses = uses - 1 WHERE id = $1`, [r.voucher_id]);
-        await q.query('UPDATE voucher_user_uses SET uses = greatest(0, uses - 1) WHERE voucher_id = $1 AND user_id = $2', [
-          r.voucher_id,
-          r.buyer_id,
-        ]);
+        await q.query(
+          'UPDATE voucher_user_uses SET uses = greatest(0, uses - 1) WHERE voucher_id = $1 AND user_id = $2',
+          [r.voucher_id, r.buyer_id],
+        );
       }
       return toOrder(r);
     });

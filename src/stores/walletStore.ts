@@ -16,7 +16,6 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { inTransaction } from '../db/dataSource';
 import { AppError, ErrorCode, badRequest, notFound } from '../errors';
 
-
 /**
  * A ledger idempotency key from its parts: readable (`prefix:a:b`) while it fits, otherwise
  * `prefix:h:<sha256>` — so a client-chosen part can never push it past the column's 200 characters.
