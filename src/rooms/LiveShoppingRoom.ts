@@ -167,6 +167,7 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
   }
 
   override async onDispose(): Promise<void> {
+    if (!this.session) return; // onCreate refused this room (see roomCreation.ts): nothing to persist
     const status = this.state.status;
     try {
       await this.persistInteractions();

@@ -94,6 +94,7 @@ export class LiveStreamRoom extends HostRoom<LiveStreamState> {
   }
 
   override async onDispose(): Promise<void> {
+    if (!this.hostId) return; // onCreate refused this room (see roomCreation.ts): nothing to persist
     if (!this.ended) await liveStreamStore().end(this.roomId, this.state.peakViewers, 'interrupted');
   }
 

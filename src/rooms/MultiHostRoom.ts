@@ -145,6 +145,7 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
   }
 
   override async onDispose(): Promise<void> {
+    if (!this.session) return; // onCreate refused this room (see roomCreation.ts): nothing to persist
     if (!this.ended) await this.persist('interrupted', 'interrupted');
   }
 

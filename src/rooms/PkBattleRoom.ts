@@ -156,6 +156,7 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
   }
 
   override async onDispose(): Promise<void> {
+    if (!this.battle) return; // onCreate refused this room (see roomCreation.ts): nothing to persist
     if (this.ending) await this.ending.catch(() => undefined);
     const status = this.state.status as BattleStatus;
     if (status === 'pending' || status === 'countdown' || status === 'live') {

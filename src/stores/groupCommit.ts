@@ -82,12 +82,11 @@ export class GroupCommitter<I, R> {
     try {
       results = await this.retrying(() => this.o.commitBatch(batch.map((b) => b.item)));
     } catch (err) {
-      if (batch.length === 1) {
-        this.settle(batch[0]!, err);
-        return;
-      }
+      // Even a batch of one goes through commitOne: it maps a broken limit to the item's own error.
       this.isolatedBatches++;
-      ctx().logger.warn({ err, committer: this.o.name, items: batch.length }, 'group commit failed; isolating items');
+      if (batch.length > 1) {
+        ctx().logger.warn({ err, committer: this.o.name, items: batch.length }, 'group commit failed; isolating items');
+      }
     }
     if (results) {
       for (const [k, r] of results.entries()) {

@@ -16,7 +16,7 @@ describe('HTTP surface', () => {
   });
 
   it('unknown /api routes are 404 in the standard shape', async () => {
-    const res = await api('GET', '/api/nope', { headers: operatorHeaders() });
+    const res = await api('GET', '/api/admin/nope', { headers: operatorHeaders() });
     assert.equal(res.status, 404);
     assert.equal(res.body.success, false);
   });

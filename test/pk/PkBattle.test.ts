@@ -319,15 +319,24 @@ describe('PK battles', function () {
       body: { opponent: randomUUID(), duration: 5 },
     });
     assert.equal(noSuch.status, 404);
-    // Two creates at once for the same host: exactly one wins.
+    // Two creates at once by the same inviter: exactly one wins.
     const both = await Promise.all([
       api('POST', '/api/pk-battles', { token: a!.token, body: { opponent: b!.id, duration: 5 } }),
-      api('POST', '/api/pk-battles', { token: c!.token, body: { opponent: a!.id, duration: 5 } }),
+      api('POST', '/api/pk-battles', { token: a!.token, body: { opponent: c!.id, duration: 5 } }),
     ]);
     assert.deepEqual(both.map((r) => r.status).sort(), [201, 409]);
     const battle = both.find((r) => r.status === 201)!.body.data;
-    const again = await api('POST', '/api/pk-battles', { token: b!.token, body: { opponent: c!.id, duration: 5 } });
-    assert.equal(both[0]!.status === 201 ? again.status : 201, both[0]!.status === 201 ? 409 : 201);
+    // A pending invitation holds only the inviter: the invitee may start a battle of their own.
+    const invitee = battle.hosts[1].id === b!.id ? b! : c!;
+    const other = invitee === b ? c! : b!;
+    const own = await api('POST', '/api/pk-battles', {
+      token: invitee.token,
+      body: { opponent: other.id, duration: 5 },
+    });
+    assert.equal(own.status, 201);
+    // ...and accepting the first invitation is then refused, since they are in their own battle.
+    const late = await api('POST', `/api/pk-battles/${battle.battleId}/accept`, { token: invitee.token });
+    assert.equal(late.status, 409);
     const stranger = await api('POST', `/api/pk-battles/${battle.battleId}/accept`, { token: c!.token });
     assert.equal(stranger.status, 403);
   });
