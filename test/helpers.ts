@@ -23,6 +23,7 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     PASSWORD_HASH_COST: '10',
     RATE_LIMIT_AUTH_MAX: '100000',
     RATE_LIMIT_WRITE_MAX: '100000',
+    RATE_LIMIT_READ_MAX: '100000',
     OPERATOR_PASSWORD: 'operator-test-password',
     SERVICE_API_KEY: 'service-test-key-0123456789',
     JWT_SECRET: 'test-secret-0123456789abcdef',

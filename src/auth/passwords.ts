@@ -7,7 +7,11 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 
 const KEYLEN = 32;
 
+/** How many scrypt derivations ran (tests check that a login always pays one). */
+export const scryptStats = { calls: 0 };
+
 function scrypt(password: string, salt: Buffer, logN: number): Promise<Buffer> {
+  scryptStats.calls++;
   const N = 2 ** logN;
   return new Promise((resolve, reject) =>
     scryptCb(password, salt, KEYLEN, { N, r: 8, p: 1, maxmem: 256 * N * 8 }, (err, key) =>

@@ -212,7 +212,9 @@ export function readRateLimit(c: AppContext): RequestHandler {
  * processes share one limit instead of giving N×; without it, express-rate-limit's memory store.
  */
 export function rateLimitStore(c: AppContext, name: string): Store {
-  return c.config.REDIS_URL ? new PresenceRateLimitStore(c.presence, `rl:${name}:`) : new MemoryStore();
+  // Namespaced by the database schema: deployments (and test runs) sharing a Redis do not share counters.
+  const prefix = `rl:${c.config.DATABASE_SCHEMA}:${name}:`;
+  return c.config.REDIS_URL ? new PresenceRateLimitStore(c.presence, prefix) : new MemoryStore();
 }
 
 /** A fixed-window express-rate-limit store on the presence (Redis): INCR, EXPIRE on the first hit. */

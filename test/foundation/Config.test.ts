@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig } from '../../src/config';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig as load } from '../../src/config';
+
+// Generated development secrets go to a scratch folder, not the checkout's .data.
+const DATA_DIR = path.join(os.tmpdir(), `live-arena-config-test-${process.pid}`);
+const loadConfig = (env: Record<string, string>) => load({ DATA_DIR, ...env });
 
 describe('Config', () => {
   it('has working defaults with nothing set', () => {
