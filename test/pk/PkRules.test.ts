@@ -3,6 +3,8 @@ import {
   decideWinner,
   levelForXp,
   periodStart,
+  presenceShare,
+  rewardEligible,
   rewardsFor,
   splitGift,
   topContributors,
@@ -79,3 +81,59 @@ describe('PK rules', () => {
     assert.equal(winRate(2, 2), 100);
   });
 });
+
+describe('PK reward rule (no coins from empty battles)', () => {
+  const hosts = ['a', 'b'] as const;
+  const base = { liveMs: 60_000, connectedAtEnd: [] as string[], forfeited: false, minPresence: 0.5 };
+
+  it('pays nobody when neither host was there and nobody gifted', () => {
+    const e = rewardEligible(hosts, null, { ...base, presentMs: {}, giftCoins: 0 });
+    assert.equal(e.size, 0);
+    const r = rewardsFor(hosts, null, SETTINGS, e);
+    assert.deepEqual(
+      r.map((x) => [x.result, x.coins, x.xp]),
+      [
+        ['draw', 0, 0],
+        ['draw', 0, 0],
+      ],
+    );
+  });
+
+  it('pays both when both hosts were present at least minPresence of the live time', () => {
+    const e = rewardEligible(hosts, 'a', { ...base, presentMs: { a: 30_000, b: 45_000 }, giftCoins: 0 });
+    assert.deepEqual([...e].sort(), ['a', 'b']);
+    assert.equal(rewardsFor(hosts, 'a', SETTINGS, e)[0]!.coins, SETTINGS.winnerCoins);
+    const short = rewardEligible(hosts, 'a', { ...base, presentMs: { a: 60_000, b: 29_999 }, giftCoins: 0 });
+    assert.equal(short.size, 0, 'one host there for less than half: not a real battle');
+  });
+
+  it('viewers’ gifts make a battle real even when a host was away', () => {
+    const e = rewardEligible(hosts, 'a', { ...base, presentMs: { a: 60_000 }, giftCoins: 5 });
+    assert.deepEqual([...e].sort(), ['a', 'b']);
+  });
+
+  it('a forfeit pays the winner only if the winner was present', () => {
+    const present = rewardEligible(hosts, 'b', {
+      ...base,
+      forfeited: true,
+      presentMs: { a: 40_000, b: 50_000 },
+      giftCoins: 0,
+    });
+    assert.deepEqual([...present], ['b']);
+    const absent = rewardEligible(hosts, 'b', { ...base, forfeited: true, presentMs: { a: 60_000 }, giftCoins: 10 });
+    assert.equal(absent.size, 0);
+    // Ended during the countdown: presence is who was connected at the end.
+    const countdown = rewardEligible(hosts, 'b', {
+      ...base,
+      liveMs: 0,
+      connectedAtEnd: ['b'],
+      forfeited: true,
+      presentMs: {},
+      giftCoins: 1,
+    });
+    assert.deepEqual([...countdown], ['b']);
+    assert.equal(presenceShare({ liveMs: 0, presentMs: {}, connectedAtEnd: [] }, 'a'), 0);
+  });
+});
+
+const SETTINGS = { winnerCoins: 100, drawCoins: 50, winnerXp: 100, loserXp: 30, drawXp: 50 };
