@@ -337,7 +337,7 @@ describe('PK battles', function () {
     // ...and accepting the first invitation is then refused, since they are in their own battle.
     const late = await api('POST', `/api/pk-battles/${battle.battleId}/accept`, { token: invitee.token });
     assert.equal(late.status, 409);
-    const stranger = await api('POST', `/api/pk-battles/${battle.battleId}/accept`, { token: c!.token });
+    const stranger = await api('POST', `/api/pk-battles/${battle.battleId}/accept`, { token: other.token });
     assert.equal(stranger.status, 403);
   });
 

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { matchMaker } from '@colyseus/core';
 import type { Room } from '@colyseus/sdk';
 import { createServerRoom } from '../../src/rooms/roomCreation';
+import { pkStore } from '../../src/stores/pkStore';
 import { type NewOrder, shoppingStore } from '../../src/stores/shoppingStore';
 import { api, config, nextMessage, registerUsers, sdk, server, type TestUser, waitFor } from '../helpers';
 
@@ -231,7 +232,6 @@ describe('Abuse: invitations and live_stream signaling', function () {
   });
 
   it('invitations are rate-limited per user (counted in the database)', async () => {
-    const { pkStore } = await import('../../src/stores/pkStore');
     const [a, b] = await registerUsers(2, 'rl');
     for (let i = 0; i < 2; i++) {
       const id = await pkStore().createBattle(a!.id, b!.id, 1, 2);
