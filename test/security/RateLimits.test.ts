@@ -11,7 +11,9 @@ import { server } from '../helpers';
 /** A tiny app with `mount` on /x, on a context whose config is overridden; answers its base URL. */
 async function app(configPatch: Record<string, unknown>, mount: (c: AppContext) => express.RequestHandler[]) {
   const base = server().context;
-  const c: AppContext = { ...base, config: { ...base.config, ...configPatch } };
+  // Its own namespace: with Redis, counters are keyed by schema, and other suites' requests share this IP.
+  const schema = `rl_${randomBytes(4).toString('hex')}`;
+  const c: AppContext = { ...base, config: { ...base.config, DATABASE_SCHEMA: schema, ...configPatch } };
   const a = express();
   a.use('/x', ...mount(c), (_req, res) => {
     res.json({ ok: true });
