@@ -51,7 +51,7 @@ describe('Rate limits', () => {
     }
   });
 
-  describe('on Redis', function () {
+  describe('on Redis', () => {
     before(function () {
       if (!process.env.REDIS_URL) this.skip(); // the Redis pass of CI runs it
     });
