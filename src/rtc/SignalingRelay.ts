@@ -209,7 +209,10 @@ export class SignalingRelay {
       warnedSilent: false,
     });
     let state = this.host.peerState?.get(user.id);
-    if (this.host.peerState && !state) {
+    // A peer with a restricted audience (a live_stream viewer) stays out of the synced map too:
+    // its tier changes would otherwise be patched to every client.
+    const inState = (this.host.audienceOf?.(user.id) ?? null) === null;
+    if (this.host.peerState && !state && inState) {
       state = new RtcPeer();
       this.host.peerState.set(user.id, state);
     }

@@ -22,7 +22,7 @@ export const LiveStreamState = schema(
     viewerCount: t.number().default(0),
     peakViewers: t.number().default(0),
     startedAt: t.number().default(0),
-    /** WebRTC peers (host and viewers in signaling) with their quality tier. */
+    /** WebRTC peers with their quality tier: the host only (viewers' tiers go to the host as events). */
     peers: t.map(RtcPeer),
     filters: t.map(HostFilters),
   },

@@ -273,6 +273,9 @@ describe('Abuse: invitations and live_stream signaling', function () {
     hostRoom.send('webrtc:toggle-track', { kind: 'audio', enabled: false });
     assert.equal((await toggled).userId, host!.id);
     assert.deepEqual(peerStatsAtV2, []);
+    // Nor do viewers' peers ride the synced state to every client: the map holds the host only.
+    await waitFor(() => r2.state.peers.get(host!.id)?.audio === false, 3000, 'host toggle in state');
+    assert.deepEqual([...r2.state.peers.keys()], [host!.id]);
     await Promise.all(rooms.map((r) => r.leave()));
     await api('POST', `/api/webrtc/stream/${roomId}/end`, { token: host!.token });
   });
