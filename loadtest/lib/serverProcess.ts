@@ -91,6 +91,8 @@ export async function startServerProcess(
     RATE_LIMIT_AUTH_MAX: '1000000',
     RATE_LIMIT_WRITE_MAX: '1000000',
     OPERATOR_PASSWORD: operatorPassword,
+    // Explicit, so the server does not generate development secrets into the checkout's .data folder.
+    JWT_SECRET: randomBytes(24).toString('hex'),
     SERVICE_API_KEY: serviceKey,
     DATABASE_POOL_SIZE: '40',
     // Registers the baseline `counter` room (absent from a normal server).
