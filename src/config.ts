@@ -92,8 +92,8 @@ const EnvSchema = z.object({
   // --- live shopping -------------------------------------------------------
   SHOP_CURRENCY: z.string().length(3).default('USD'),
   SHOP_RESERVATION_TTL_MS: int(15 * 60_000, 1000),
-  /** Units one buyer may hold reserved (unpaid) per shopping session, enforced in the database. */
-  SHOP_MAX_RESERVED_PER_BUYER: int(20, 1),
+  /** Units one buyer may hold reserved (unpaid) per shopping session, enforced in the database (default: one largest order). */
+  SHOP_MAX_RESERVED_PER_BUYER: int(100, 1),
 
   // --- multi-host / WebRTC -------------------------------------------------
   MULTIHOST_RECONNECT_GRACE_MS: int(30_000, 0),

@@ -169,7 +169,7 @@ describe('Abuse: per-buyer limits live in the database', function () {
 
   it('the flash-sale per-customer limit holds for orders committed elsewhere', async () => {
     const [seller, buyer] = await registerUsers(2, 'fl');
-    const s = await shopWithProduct(seller!, { flashSale: { quantity: 50, expiresIn: 60, perCustomerLimit: 2 } });
+    const s = await shopWithProduct(seller!, { flashSale: { quantity: 50, expiresIn: 60_000, perCustomerLimit: 2 } });
     const first = await order(buyer!, s.sessionId, { productId: s.productId, quantity: 2 });
     assert.equal(first.status, 201, JSON.stringify(first.body));
     assert.equal(first.body.data.order.flash, true);
@@ -196,7 +196,7 @@ describe('Abuse: per-buyer limits live in the database', function () {
 
   it('an order total beyond the 32-bit column is a 400, not a 503', async () => {
     const [seller, buyer] = await registerUsers(2, 'ov');
-    const s = await shopWithProduct(seller!, {}, 100_000_000);
+    const s = await shopWithProduct(seller!, {}, 1_000_000); // the largest price (major units): 100,000,000 minor
     const res = await order(buyer!, s.sessionId, { productId: s.productId, quantity: 100 });
     assert.equal(res.status, 400, JSON.stringify(res.body));
     const ok = await order(buyer!, s.sessionId, { productId: s.productId, quantity: 1 });
