@@ -289,15 +289,15 @@ describe('Abuse: empty battles mint no coins', function () {
     const res = await api('POST', '/api/pk-battles', { token: a!.token, body: { opponent: b!.id, duration: 1 } });
     const { battleId } = res.body.data;
     assert.equal((await api('POST', `/api/pk-battles/${battleId}/accept`, { token: b!.token })).status, 200);
-    const ended = await waitFor(
+    // Wait for the committed result (the row), not the room's live status, which turns 'ended' first.
+    await waitFor(
       async () => {
-        const r = await api('GET', `/api/pk-battles/${battleId}`, { token: a!.token });
-        return r.body.data.status === 'ended' ? r.body.data : null;
+        const [row] = await server().context.ds.query('SELECT status FROM pk_battles WHERE id = $1', [battleId]);
+        return row.status === 'ended';
       },
       15_000,
-      'battle end',
+      'battle result committed',
     );
-    assert.ok(ended);
     const rewards = await server().context.ds.query(
       `SELECT count(*)::int AS n FROM ledger_entries WHERE reason = 'pk_reward' AND reference = $1`,
       [`pk:${battleId}`],

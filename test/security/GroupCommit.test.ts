@@ -113,7 +113,7 @@ describe('Group commit', function () {
     const gift = (k: number, requestId: string) =>
       api('POST', `/api/pk-battles/${battleId}/gift`, {
         token: fans[k % fans.length]!.token,
-        body: { giftId: 'rose', to: k % 2 ? a!.id : b!.id, count: 1, requestId },
+        body: { giftId: 'heart', to: k % 2 ? a!.id : b!.id, count: 1, requestId },
       });
     const all = await Promise.all([
       gift(0, 'p'.repeat(128)),
@@ -124,7 +124,7 @@ describe('Group commit', function () {
       Array(51).fill(201),
       JSON.stringify(all.filter((r) => r.status !== 201).map((r) => r.body)),
     );
-    await waitFor(() => roomA.state.hostA.score + roomA.state.hostB.score === 51, 5000, 'scores');
+    await waitFor(() => roomA.state.hostA.score + roomA.state.hostB.score === 51 * 5, 5000, 'scores');
     await Promise.all([roomA.leave(), roomB.leave()]);
   });
 });
