@@ -65,8 +65,9 @@ const EnvSchema = z.object({
   RATE_LIMIT_READ_MAX: int(1200, 1),
   /** Failed operator (Basic) logins per IP per window before 429. */
   OPERATOR_AUTH_MAX_FAILURES: int(10, 1),
-  /** Room messages a client may send per second before it is disconnected. */
-  ROOM_MAX_MESSAGES_PER_SECOND: int(30, 1),
+  /** Per-client token bucket for room messages: sustained rate (per second) and burst (bucket size). */
+  ROOM_MESSAGE_RATE: int(50, 1),
+  ROOM_MESSAGE_BURST: int(300, 1),
   /** Clients per room (every room type); a full room refuses joins. */
   ROOM_MAX_CLIENTS: int(5000, 2, 100_000),
 

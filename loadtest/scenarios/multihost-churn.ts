@@ -31,7 +31,7 @@ export default defineScenario({
   name: 'multihost-churn',
   description: 'hosts relay signaling, toggle tracks, leave and rejoin; relay latency and errors',
   defaults: { sessions: 10, hosts: 4, rate: 400, duration: 30, churnShare: 0.05, toggleShare: 0.15 },
-  serverEnv: () => ({ ROOM_MAX_MESSAGES_PER_SECOND: '200', MULTIHOST_RECONNECT_GRACE_MS: '60000' }),
+  serverEnv: () => ({ ROOM_MESSAGE_RATE: '200', MULTIHOST_RECONNECT_GRACE_MS: '60000' }),
   async run({ server, opts, progress }) {
     const log = (s: string) => process.stderr.write(`${s}\n`);
     const nSessions = Number(opts.sessions);

@@ -41,7 +41,7 @@ export default defineScenario({
     // The battle's one "minute" covers the storm plus settling time, so it ends by itself right after.
     PK_MINUTE_MS: String((Number(o.duration) + 8) * 1000),
     PK_RESULT_PHASE_MS: '30000',
-    ROOM_MAX_MESSAGES_PER_SECOND: '100',
+    ROOM_MESSAGE_RATE: '100',
   }),
   async run({ server, opts, progress, baseline }) {
     const log = (s: string) => process.stderr.write(`${s}\n`);

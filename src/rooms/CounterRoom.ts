@@ -14,8 +14,7 @@ export class CounterRoom extends Room<{ state: CounterState }> {
   override state = new CounterState();
 
   override onCreate(options: { patchRateMs?: number }): void {
-    applyRoomDefaults(this);
-    this.maxMessagesPerSecond = 1000;
+    applyRoomDefaults(this, { rate: 1000, burst: 1000 });
     if (options?.patchRateMs) this.setPatchRate(Math.max(10, Math.min(1000, options.patchRateMs)));
     handle(
       this,
