@@ -76,11 +76,13 @@ export class LiveStreamRoom extends HostRoom<LiveStreamState> {
 
   override async onDrop(client: Client): Promise<void> {
     if (userOf(client).id === this.hostId) this.state.host.connected = false;
+    this.relay.dropClient(client);
     const grace = Math.ceil(ctx().config.STREAM_RECONNECT_GRACE_MS / 1000);
     if (!this.ended && grace > 0) await this.allowReconnection(client, grace);
   }
 
   override onReconnect(client: Client): void {
+    this.relay.reconnectClient(client);
     this.onJoin(client);
   }
 

@@ -120,11 +120,13 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
     const host = this.state.hosts.get(userOf(client).id);
     if (host && !this.otherClientOf(host.userId, client)) host.connected = false;
     this.countViewers();
+    this.relay.dropClient(client);
     const grace = Math.ceil(ctx().config.MULTIHOST_RECONNECT_GRACE_MS / 1000);
     if (!this.ended && grace > 0) await this.allowReconnection(client, grace);
   }
 
   override onReconnect(client: Client): void {
+    this.relay.reconnectClient(client);
     this.onJoin(client);
   }
 

@@ -127,11 +127,13 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
       this.droppedHosts.add(user.id);
     }
     this.countViewers();
+    this.relay.dropClient(client);
     const grace = Math.ceil(ctx().config.PK_RECONNECT_GRACE_MS / 1000);
     if (this.isOpen() && grace > 0) await this.allowReconnection(client, grace);
   }
 
   override onReconnect(client: Client): void {
+    this.relay.reconnectClient(client);
     this.onJoin(client);
   }
 

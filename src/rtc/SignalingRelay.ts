@@ -109,11 +109,34 @@ export class SignalingRelay {
     room.clock.setInterval(() => this.checkSilence(), SILENCE_CHECK_MS);
   }
 
+  /**
+   * The peer of this client (matched by session: a reconnected client is a new object with the
+   * same sessionId; a reloaded page is a new session that replaced the old one's peer).
+   */
+  private peerOfSession(client: Client): Peer | undefined {
+    const peer = this.peersByUser.get(userOf(client).id);
+    return peer && peer.info.sessionId === client.sessionId ? peer : undefined;
+  }
+
+  /** Call from the room's onDrop: the peer stays, shown `connected: false` during the grace. */
+  dropClient(client: Client): void {
+    const peer = this.peerOfSession(client);
+    if (peer) this.host.peerState?.get(peer.info.userId)?.assign({ connected: false });
+  }
+
+  /** Call from the room's onReconnect: the peer is bound to the new client and connected again. */
+  reconnectClient(client: Client): void {
+    const peer = this.peerOfSession(client);
+    if (!peer) return;
+    peer.client = client;
+    this.host.peerState?.get(peer.info.userId)?.assign({ connected: true });
+  }
+
   /** Call from the room's onLeave: the peer leaves, others get webrtc:peer-left. */
   removeClient(client: Client): void {
     const userId = userOf(client).id;
-    const peer = this.peersByUser.get(userId);
-    if (!peer || peer.client !== client) return;
+    const peer = this.peerOfSession(client);
+    if (!peer) return;
     this.peersByUser.delete(userId);
     this.host.peerState?.delete(userId);
     this.fanOut(userId, RtcEvents.peerLeft, { userId }, client);
@@ -216,14 +239,14 @@ export class SignalingRelay {
       state = new RtcPeer();
       this.host.peerState.set(user.id, state);
     }
-    state?.assign({ userId: user.id, username: user.username, audio: m.audio, video: m.video });
+    state?.assign({ userId: user.id, username: user.username, audio: m.audio, video: m.video, connected: true });
     client.send(RtcEvents.existingPeers, this.setupFor(user.id));
     this.fanOut(user.id, RtcEvents.peerJoined, { ...info }, client);
   }
 
   private peerOf(client: Client): Peer {
-    const peer = this.peersByUser.get(userOf(client).id);
-    if (!peer || peer.client !== client) throw forbidden('Send webrtc:join-room first');
+    const peer = this.peerOfSession(client);
+    if (!peer) throw forbidden('Send webrtc:join-room first');
     return peer;
   }
 

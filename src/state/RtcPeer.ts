@@ -7,6 +7,8 @@ export const RtcPeer = schema(
     username: t.string().default(''),
     audio: t.boolean().default(true),
     video: t.boolean().default(true),
+    /** false while the peer's client is in its reconnection grace (dropped, may come back). */
+    connected: t.boolean().default(true),
     /** excellent | good | fair | poor, empty until the first stats report. */
     quality: t.string().default(''),
     /** The resolution the server suggests for that tier (1080p, 720p, 480p, low). */

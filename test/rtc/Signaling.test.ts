@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Room } from '@colyseus/sdk';
-import { api, collect, nextMessage, registerUsers, sdk, type TestUser, waitFor } from '../helpers';
+import { api, collect, config, nextMessage, registerUsers, sdk, sleep, type TestUser, waitFor } from '../helpers';
 import { attachPeer, connect } from '../rtcPeers';
 
 async function startStream(host: TestUser) {
@@ -210,5 +210,45 @@ describe('WebRTC signaling (live_stream room)', function () {
       token: viewer!.token,
     });
     assert.equal(battle.status, 404);
+  });
+
+  it('state `peers` equals who is in the room: connected false during the grace, gone after leave or reload', async () => {
+    const [host, viewer, reloader] = await registerUsers(3, 'ps');
+    const stream = await startStream(host!);
+    const h = await joinSignaling(host!, stream.roomId);
+    const v = await joinSignaling(viewer!, stream.roomId);
+    rooms.push(h.room);
+    const peer = (id: string) => h.room.state.peers.get(id);
+    await waitFor(() => peer(viewer!.id)?.connected === true, 3000, 'viewer peer connected');
+
+    // The viewer's socket drops (not a consented leave): its peer stays, shown disconnected.
+    const token = v.room.reconnectionToken;
+    v.room.connection.close(3001, 'network gone');
+    await waitFor(() => peer(viewer!.id)?.connected === false, 3000, 'viewer peer connected: false');
+    assert.equal(h.room.state.peers.size, 2);
+
+    // Back within the grace: the same peer, connected again, and it may signal.
+    const back = await sdk(viewer!).reconnect(token);
+    await waitFor(() => peer(viewer!.id)?.connected === true, 3000, 'viewer peer connected again');
+    const status = nextMessage(back, 'webrtc:health-status');
+    back.send('webrtc:health-check', {});
+    assert.equal((await status).you, viewer!.id);
+
+    // A reload is a new session replacing the old one; the old session expiring removes nothing.
+    const r1 = await joinSignaling(reloader!, stream.roomId);
+    r1.room.connection.close(3001, 'page reload');
+    const r2 = await joinSignaling(reloader!, stream.roomId);
+    rooms.push(r2.room);
+    await waitFor(() => peer(reloader!.id)?.connected === true, 3000, 'reloaded peer');
+
+    // Leaving removes the peer: state peers equal the clients in the room.
+    const left = nextMessage(h.room, 'webrtc:peer-left');
+    await back.leave();
+    assert.equal((await left).userId, viewer!.id);
+    await waitFor(() => !peer(viewer!.id), 3000, 'viewer peer removed');
+    await sleep(config().STREAM_RECONNECT_GRACE_MS + 300); // the reloader's old session expires
+    assert.deepEqual([...h.room.state.peers.keys()].sort(), [host!.id, reloader!.id].sort());
+    assert.equal(peer(reloader!.id)?.connected, true);
+    assert.equal(h.room.state.viewerCount, 1);
   });
 });
