@@ -5,6 +5,7 @@ import express from 'express';
 import helmet from 'helmet';
 import type { AppContext } from '../context';
 import type { Feature } from '../features';
+import { webClient } from './webClient';
 import {
   accessLog,
   apiAuth,
@@ -31,6 +32,7 @@ export function buildApp(c: AppContext, features: Feature[], health: HealthState
   app.use(helmet());
   app.use(cors({ origin: c.config.CORS_ORIGIN === '*' ? true : c.config.CORS_ORIGIN.split(','), maxAge: 600 }));
   app.use(express.json({ limit: '256kb' }));
+  app.use(webClient(c.logger));
 
   app.get('/healthz', async (_req, res) => {
     const checks: Record<string, string> = {};

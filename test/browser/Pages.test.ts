@@ -1,0 +1,123 @@
+/**
+ * The demo pages in real Chromium against a server process started like `npm start` (the web
+ * client bundles on first request): a host goes live with the fake camera, viewers see it,
+ * PK battle scores and results, a flash sale selling out, ten viewers at once.
+ */
+import assert from 'node:assert/strict';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startServerProcess, type ServerProcess } from '../../loadtest/lib/serverProcess';
+import { api, config, registerUser, server, type TestUser, testEnv } from '../helpers';
+import { launchChromium, pageAs, requireChromium, screenshot } from './chromium';
+
+declare const window: any;
+declare const document: any;
+
+/** Frames the page's media has decoded so far. */
+const frames = (page: Page): Promise<number> => page.evaluate(() => window.liveArena?.framesDecoded?.() ?? 0);
+
+/** Polls until the page has decoded video frames (page.waitForFunction does not await a promise). */
+async function waitForFrames(page: Page, ms = 15_000): Promise<number> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const n = await frames(page);
+    if (n > 0) return n;
+    if (Date.now() > deadline) throw new Error(`no video frames decoded within ${ms} ms on ${page.url()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('Browser pages (Chromium)', function () {
+  this.timeout(60_000);
+  let proc: ServerProcess;
+  let browser: Browser;
+  let context: BrowserContext;
+  let host: TestUser;
+  let hostPage: Page & { errors: string[] };
+  let streamId: string;
+  const url = (p: string) => `${proc.url}${p}`;
+  const user = (prefix: string) => registerUser(prefix, proc.url);
+
+  before(async function () {
+    this.timeout(90_000);
+    requireChromium(this);
+    const env = testEnv();
+    [proc, browser] = await Promise.all([
+      startServerProcess({
+        JWT_SECRET: env.JWT_SECRET!,
+        DATABASE_URL: (server().context.ds.options as { url?: string }).url!,
+        DATABASE_SCHEMA: config().DATABASE_SCHEMA,
+        REDIS_URL: '',
+        PK_MINUTE_MS: '8000',
+        PK_COUNTDOWN_MS: '200',
+        PK_RESULT_PHASE_MS: '5000',
+      }),
+      launchChromium(),
+    ]);
+    context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  });
+
+  after(async () => {
+    await context?.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await proc?.stop();
+  });
+
+  it('serves the pages at / with their bundled scripts', async () => {
+    const home = await fetch(url('/'));
+    assert.equal(home.status, 200);
+    assert.match(await home.text(), /<script type="module" src="\/js\/watch.js">/);
+    for (const name of ['watch', 'studio', 'multihost']) {
+      const js = await fetch(url(`/js/${name}.js`));
+      assert.equal(js.status, 200, name);
+      assert.match(js.headers.get('content-type') ?? '', /javascript/);
+    }
+  });
+
+  it('a host goes live with the fake camera; a viewer page shows the video, and again after a reload', async () => {
+    host = await user('cam');
+    const viewer = await user('eye');
+    hostPage = await pageAs(context, host);
+    await hostPage.goto(url('/studio.html'));
+    await hostPage.click('#go-live');
+    await hostPage.waitForSelector('#watch-link', { timeout: 10_000 });
+    streamId = await hostPage.evaluate(() => window.liveArena.streamId);
+
+    const page = await pageAs(context, viewer);
+    const opened = Date.now();
+    await page.goto(url(`/watch.html?stream=${streamId}`));
+    const decoded = await waitForFrames(page);
+    const firstFrameMs = await page.evaluate(() => window.liveArena.firstFrameMs());
+    console.log(
+      `      first frame ${firstFrameMs} ms after the join (${Date.now() - opened} ms after opening the page)`,
+    );
+    assert.ok(decoded > 0);
+    await page.waitForFunction(() => document.querySelector('#viewers')?.textContent === '1');
+    await screenshot(hostPage, 'studio-live');
+    await screenshot(page, 'watch-stream');
+
+    await page.reload();
+    assert.ok((await waitForFrames(page)) > 0, 'video again after the reload');
+    // The host replaced the dead connection instead of reusing it: one connection, one viewer.
+    await hostPage.waitForFunction(() => window.liveArena.media.pcs.size === 1, undefined, { timeout: 5000 });
+    await screenshot(page, 'watch-stream-reloaded');
+    assert.deepEqual([...hostPage.errors, ...page.errors], []);
+    await page.close();
+  });
+
+  it('ten viewer pages join one stream at once: none is cut off, all get video', async function () {
+    this.timeout(90_000);
+    const viewers = await Promise.all(Array.from({ length: 10 }, (_, i) => user(`ten${i}`)));
+    const pages = await Promise.all(viewers.map((v) => pageAs(context, v)));
+    await Promise.all(pages.map((p) => p.goto(url(`/watch.html?stream=${streamId}`))));
+    const decoded = await Promise.all(pages.map((p) => waitForFrames(p, 45_000)));
+    assert.ok(decoded.every((n) => n > 0));
+    await hostPage.waitForFunction(() => document.querySelector('#live-viewers')?.textContent === '10');
+    const logs = await Promise.all(pages.map((p) => p.textContent('#log')));
+    assert.ok(
+      logs.every((l) => !/left the room/.test(l ?? '')),
+      'a viewer was cut off',
+    );
+    await screenshot(hostPage, 'studio-ten-viewers');
+    await Promise.all(pages.map((p) => p.close()));
+  });
+});

@@ -1,0 +1,101 @@
+/** What every page shares: the sign-in bar and the SFU-ready media factory. */
+import type { Room } from '@colyseus/sdk';
+import { api, session, signIn, signOut, type User } from './api';
+import { MeshMedia, type MediaOptions } from './media';
+import { $, h, log } from './ui';
+
+/**
+ * Renders the sign-in bar into #signin and resolves once a user is signed in (at once when
+ * this tab already holds a token, so a reload keeps the user).
+ */
+export function signedIn(): Promise<User> {
+  const bar = $('#signin');
+  return new Promise((resolve) => {
+    const ready = (user: User) => {
+      bar.replaceChildren(
+        h('span', { id: 'me', 'data-user-id': user.id }, `Signed in as ${user.username}`),
+        ' ',
+        h('button', { id: 'signout', type: 'button' }, 'Sign out'),
+      );
+      $('#signout', bar).onclick = () => {
+        signOut();
+        location.reload();
+      };
+      resolve(user);
+    };
+    const s = session();
+    if (s) return ready(s.user);
+    const form = h(
+      'form',
+      { id: 'signin-form' },
+      h('input', { name: 'username', placeholder: 'username', required: '', minlength: '3', autocomplete: 'username' }),
+      h('input', {
+        name: 'password',
+        type: 'password',
+        placeholder: 'password (8+)',
+        required: '',
+        minlength: '8',
+        autocomplete: 'current-password',
+      }),
+      h('button', { type: 'submit' }, 'Sign in / register'),
+    );
+    form.onsubmit = async (e) => {
+      e.preventDefault();
+      const data = new FormData(form);
+      try {
+        ready(await signIn(String(data.get('username')), String(data.get('password'))));
+      } catch (err) {
+        log(`Sign-in failed: ${(err as Error).message}`, 'error');
+      }
+    };
+    bar.replaceChildren(form);
+  });
+}
+
+export async function balance(): Promise<number> {
+  return (await api<{ balance: number }>('GET', '/api/wallet?limit=1')).balance;
+}
+
+/**
+ * The media path of a room. Today every room uses the mesh (MeshMedia); when the server offers
+ * an SFU (webrtc:publish / webrtc:subscribe), this is the one place that picks it.
+ */
+export function createMedia(room: Room, opts: MediaOptions): MeshMedia {
+  const media = new MeshMedia(room, {
+    ...opts,
+    onError: (e) => {
+      log(`${e.type}: ${e.code} ${e.message}`, 'error');
+      opts.onError?.(e);
+    },
+  });
+  expose({ media });
+  return media;
+}
+
+/** Test and debugging hooks on window.liveArena (frames decoded, the room, ...). */
+export function expose(values: Record<string, unknown>): void {
+  const w = window as unknown as { liveArena?: Record<string, unknown> };
+  w.liveArena = { ...(w.liveArena ?? {}), ...values };
+}
+
+/** Frames decoded across a media's peer connections (what a person sees as a moving picture). */
+export async function framesDecoded(media: MeshMedia): Promise<number> {
+  let frames = 0;
+  for (const pc of media.pcs.values()) {
+    const stats = await pc.getStats();
+    stats.forEach((s) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded ?? 0;
+    });
+  }
+  return frames;
+}
+
+/** Shows room errors (`error`, `live-shopping:error`) in the log; the room carries on. */
+export function logRoomErrors(room: Room, ...types: string[]): void {
+  for (const t of ['error', ...types])
+    room.onMessage(t, (e: { type: string; code: string; message: string }) =>
+      log(`${e.type}: ${e.code} ${e.message}`, 'error'),
+    );
+  room.onMessage('*', () => undefined); // events this page does not show (the state carries what it shows)
+  room.onLeave((code) => log(`left the room (code ${code})`, code >= 4002 ? 'error' : 'info'));
+}
