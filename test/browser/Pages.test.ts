@@ -120,4 +120,78 @@ describe('Browser pages (Chromium)', function () {
     await screenshot(hostPage, 'studio-ten-viewers');
     await Promise.all(pages.map((p) => p.close()));
   });
+
+  it('PK battle: two Studio hosts battle on camera; a viewer gift moves each score on screen within a second; the result shows', async () => {
+    const [a, b, fan] = await Promise.all([user('pka'), user('pkb'), user('fan')]);
+    const [pageA, pageB, viewer] = await Promise.all([pageAs(context, a), pageAs(context, b), pageAs(context, fan)]);
+    await Promise.all([pageA.goto(url('/studio.html')), pageB.goto(url('/studio.html'))]);
+    await pageA.fill('#opponent-id', b.id);
+    await pageA.click('#challenge');
+    await pageA.waitForFunction(() => window.liveArena?.battleId);
+    const battleId = await pageA.evaluate(() => window.liveArena.battleId);
+    await viewer.goto(url(`/watch.html?battle=${battleId}`));
+    await viewer.waitForSelector('#side-A .gift');
+    await pageB.click('.accept', { timeout: 10_000 });
+    await viewer.waitForFunction(() => document.querySelector('#phase')?.textContent === 'battle', undefined, {
+      timeout: 10_000,
+    });
+    const coins = Number(await viewer.textContent('#coins'));
+    for (const side of ['A', 'B']) {
+      const before = await viewer.textContent(`#score-${side}`);
+      const clicked = Date.now();
+      await viewer.click(`#side-${side} .gift[data-gift="rose"]`);
+      await viewer.waitForFunction(
+        ([sel, was]) => document.querySelector(sel)?.textContent !== was,
+        [`#score-${side}`, before] as const,
+        { timeout: 1000, polling: 'raf' },
+      );
+      console.log(`      host ${side}: score on screen ${Date.now() - clicked} ms after the click`);
+    }
+    await viewer.waitForFunction((c) => Number(document.querySelector('#coins')?.textContent) === c - 2, coins);
+    // The hosts see each other on camera (mesh between the two hosts).
+    assert.ok((await waitForFrames(pageA)) > 0, 'host A sees host B');
+    assert.ok((await waitForFrames(pageB)) > 0, 'host B sees host A');
+    await screenshot(viewer, 'watch-pk-live');
+    await screenshot(pageA, 'studio-pk');
+    await viewer.waitForSelector('#result:not([hidden])', { timeout: 15_000 });
+    assert.match((await viewer.textContent('#result')) ?? '', /^(Winner: |Draw)/);
+    await screenshot(viewer, 'watch-pk-result');
+    assert.deepEqual([...pageA.errors, ...pageB.errors, ...viewer.errors], []);
+    await Promise.all([pageA.close(), pageB.close(), viewer.close()]);
+  });
+
+  it('shopping: the Studio starts a flash sale, a viewer sees it count down; buying the last unit shows sold out on another viewer', async () => {
+    const [seller, buyer, other] = await Promise.all([user('shop'), user('buy'), user('look')]);
+    const [studio, first, second] = await Promise.all([
+      pageAs(context, seller),
+      pageAs(context, buyer),
+      pageAs(context, other),
+    ]);
+    await studio.goto(url('/studio.html'));
+    await studio.click('#open-shop');
+    await studio.waitForSelector('#shop-link');
+    await studio.fill('#product-name', 'Last mug');
+    await studio.fill('#product-stock', '1');
+    await studio.fill('#flash-quantity', '1');
+    await studio.fill('#flash-seconds', '30');
+    await studio.click('#flash-sale');
+    await studio.waitForSelector('#pins button');
+    const sessionId = await studio.evaluate(() => window.liveArena.shopSessionId);
+    await Promise.all([first, second].map((p) => p.goto(url(`/watch.html?shop=${sessionId}`))));
+    await Promise.all([first, second].map((p) => p.waitForSelector('#flash:not([hidden])')));
+    const startedAt = Number(await second.textContent('#countdown'));
+    await second.waitForFunction((s) => Number(document.querySelector('#countdown')?.textContent) < s, startedAt, {
+      timeout: 3000,
+    });
+    assert.equal(await second.textContent('#product-name'), 'Last mug');
+    await screenshot(second, 'watch-shop-flash-sale');
+    await first.click('#buy');
+    await first.waitForFunction(() => /^Ordered 1/.test(document.querySelector('#order-status')?.textContent ?? ''));
+    await second.waitForSelector('#sold-out:not([hidden])', { timeout: 3000 });
+    assert.equal(await second.isDisabled('#buy'), true);
+    await screenshot(second, 'watch-shop-sold-out');
+    await screenshot(studio, 'studio-shop');
+    assert.deepEqual([...studio.errors, ...first.errors, ...second.errors], []);
+    await Promise.all([studio.close(), first.close(), second.close()]);
+  });
 });

@@ -68,7 +68,7 @@ export function createMedia(room: Room, opts: MediaOptions): MeshMedia {
       opts.onError?.(e);
     },
   });
-  expose({ media });
+  expose({ media, framesDecoded: () => framesDecoded(media) });
   return media;
 }
 

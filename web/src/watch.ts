@@ -1,6 +1,6 @@
 /** Watch: the live list, and a viewer of a solo stream, a PK battle or a shopping stream. */
 import { api, roomClient, uuid } from './api';
-import { balance, createMedia, expose, framesDecoded, logRoomErrors, signedIn } from './page';
+import { balance, createMedia, expose, logRoomErrors, signedIn } from './page';
 import { $, h, log, money, param, show } from './ui';
 
 const main = $('#main');
@@ -56,7 +56,7 @@ async function watchStream(streamId: string): Promise<void> {
     if (s.status === 'ended') $('#status').textContent = 'The stream has ended';
   });
   room.onMessage('live-stream:ended', () => ($('#status').textContent = 'The stream has ended'));
-  expose({ room, firstFrameMs: () => firstFrameMs, framesDecoded: () => framesDecoded(media) });
+  expose({ room, firstFrameMs: () => firstFrameMs });
   media.join();
 }
 
@@ -141,34 +141,38 @@ async function watchShop(sessionId: string): Promise<void> {
     h('p', { id: 'order-status' }),
   );
   let state: any;
+  // The card is built once and updated in place, so the buy button stays put under the pointer.
+  const name = h('h3', { id: 'product-name' });
+  const price = h('b', { id: 'price' });
+  const stock = h('p', { id: 'stock' });
+  const countdown = h('b', { id: 'countdown' });
+  const flashLeft = h('span');
+  const flash = h(
+    'p',
+    { id: 'flash', class: 'flash' },
+    '⚡ Flash sale: ',
+    flashLeft,
+    ' at this price, ends in ',
+    countdown,
+    ' s',
+  );
+  const soldOutBanner = h('p', { id: 'sold-out', class: 'banner' }, 'SOLD OUT');
+  const buy = h('button', { id: 'buy', type: 'button' }, 'Buy now');
+  $('#pinned').append(name, h('p', { class: 'price' }, price), stock, flash, soldOutBanner, buy);
+  buy.onclick = () => room.send('order', { productId: state.pinnedProductId, quantity: 1, idempotencyKey: uuid() });
   const render = () => {
-    const card = $('#pinned');
     const p = state?.pinnedProductId ? state.products.get(state.pinnedProductId) : undefined;
-    card.hidden = !p;
+    $('#pinned').hidden = !p;
     if (!p) return;
     const left = p.flashActive ? Math.max(0, Math.ceil((p.flashEndsAt - Date.now()) / 1000)) : 0;
-    const soldOut = p.remaining === 0;
-    const buy = h('button', { id: 'buy', type: 'button' }, 'Buy now');
-    buy.toggleAttribute('disabled', soldOut);
-    buy.onclick = () => room.send('order', { productId: p.productId, quantity: 1, idempotencyKey: uuid() });
-    card.replaceChildren(
-      h('h3', { id: 'product-name' }, p.name),
-      h('p', { class: 'price' }, h('b', { id: 'price' }, money(p.currentPrice, state.currency))),
-      h('p', { id: 'stock' }, `${p.remaining} left`),
-      ...(p.flashActive && left > 0
-        ? [
-            h(
-              'p',
-              { id: 'flash', class: 'flash' },
-              `⚡ Flash sale: ${p.flashRemaining} at this price, ends in `,
-              h('b', { id: 'countdown' }, `${left}`),
-              ' s',
-            ),
-          ]
-        : []),
-      ...(soldOut ? [h('p', { id: 'sold-out', class: 'banner' }, 'SOLD OUT')] : []),
-      buy,
-    );
+    name.textContent = p.name;
+    price.textContent = money(p.currentPrice, state.currency);
+    stock.textContent = `${p.remaining} left`;
+    flash.hidden = !(p.flashActive && left > 0);
+    flashLeft.textContent = String(p.flashRemaining);
+    countdown.textContent = String(left);
+    soldOutBanner.hidden = p.remaining > 0;
+    buy.toggleAttribute('disabled', p.remaining === 0);
   };
   room.onStateChange((s: any) => {
     state = s;
