@@ -5,10 +5,13 @@ import { createMedia, expose, logRoomErrors, signedIn } from './page';
 import { $, h, log, show } from './ui';
 
 let camera: MediaStream | undefined;
+function showCamera(stream: MediaStream): MediaStream {
+  camera = stream;
+  show($<HTMLVideoElement>('#local'), stream);
+  return stream;
+}
 async function getCamera(): Promise<MediaStream> {
-  camera ??= await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: true });
-  show($<HTMLVideoElement>('#local'), camera);
-  return camera;
+  return camera ?? showCamera(await navigator.mediaDevices.getUserMedia({ video: true, audio: true }));
 }
 
 const value = (sel: string) => $<HTMLInputElement>(sel).value.trim();
@@ -19,13 +22,21 @@ function onClick(sel: string, fn: () => Promise<unknown>): void {
 // --- solo stream -------------------------------------------------------------------------
 
 async function goLive(): Promise<void> {
-  const local = await getCamera();
-  const stream = await api('POST', '/api/webrtc/stream/start', { title: value('#stream-title') || 'My stream' });
+  const title = value('#stream-title') || 'My stream';
+  // #region docs:host
+  const local = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+  const stream = await api('POST', '/api/webrtc/stream/start', { title }); // { streamId, roomId, iceServers }
   const room = await roomClient().joinById(stream.roomId);
-  logRoomErrors(room);
-  const media = createMedia(room, { local, shouldOffer: () => false, onRemote: () => undefined }); // viewers offer to us
-  room.onStateChange((s: any) => ($('#live-viewers').textContent = String(s.viewerCount)));
+  const media = createMedia(room, {
+    local, // added to each viewer's connection before answering its offer
+    shouldOffer: () => false, // viewers offer to the host
+    onRemote: () => undefined, // viewers send nothing
+  });
   media.join();
+  // #endregion
+  showCamera(local);
+  logRoomErrors(room);
+  room.onStateChange((s: any) => ($('#live-viewers').textContent = String(s.viewerCount)));
   const link = `/watch.html?stream=${stream.streamId}`;
   $('#live-status').replaceChildren(
     'You are live · viewers ',

@@ -28,36 +28,40 @@ async function liveList(): Promise<void> {
 }
 
 async function watchStream(streamId: string): Promise<void> {
-  const info = await api('GET', `/api/webrtc/stream/${streamId}/join`);
-  const room = await roomClient().joinById(info.roomId);
-  logRoomErrors(room);
-  const joinedAt = performance.now();
   const video = h('video', { id: 'remote', autoplay: '', playsinline: '' });
   video.muted = true; // autoplay without a click; the viewer unmutes
+  let joinedAt = 0;
+  let firstFrameMs: number | undefined;
+  const attach = (stream: MediaStream) => {
+    show(video, stream);
+    video.requestVideoFrameCallback(() => {
+      firstFrameMs ??= Math.round(performance.now() - joinedAt);
+      $('#status').textContent = `watching (first frame after ${firstFrameMs} ms)`;
+    });
+  };
+  // #region docs:viewer
+  const info = await api('GET', `/api/webrtc/stream/${streamId}/join`); // { roomId, title, host, iceServers }
+  const room = await roomClient().joinById(info.roomId);
+  const media = createMedia(room, {
+    shouldOffer: (userId) => userId === info.host.id, // a viewer offers only to the host, receive-only
+    onRemote: (_userId, stream) => attach(stream), // the host's camera
+  });
+  media.join();
+  // #endregion
+  joinedAt = performance.now();
+  logRoomErrors(room);
   main.replaceChildren(
     h('h2', { id: 'title' }, info.title),
     h('p', {}, 'Host: ', h('b', { id: 'host' }, info.host.username), ' · viewers ', h('span', { id: 'viewers' }, '0')),
     video,
     h('p', { id: 'status' }, 'connecting…'),
   );
-  let firstFrameMs: number | undefined;
-  const media = createMedia(room, {
-    shouldOffer: (userId) => userId === info.host.id, // a viewer offers only to the host
-    onRemote: (_userId, stream) => {
-      show(video, stream);
-      video.requestVideoFrameCallback(() => {
-        firstFrameMs ??= Math.round(performance.now() - joinedAt);
-        $('#status').textContent = `watching (first frame after ${firstFrameMs} ms)`;
-      });
-    },
-  });
   room.onStateChange((s: any) => {
     $('#viewers').textContent = String(s.viewerCount);
     if (s.status === 'ended') $('#status').textContent = 'The stream has ended';
   });
   room.onMessage('live-stream:ended', () => ($('#status').textContent = 'The stream has ended'));
   expose({ room, firstFrameMs: () => firstFrameMs });
-  media.join();
 }
 
 async function watchBattle(battleId: string): Promise<void> {
