@@ -17,6 +17,17 @@ import {
   writeRateLimit,
 } from './middleware';
 
+/** The monitor's room list: stream title, host(s) and viewers come from each room's listing metadata. */
+const MONITOR_COLUMNS: NonNullable<Parameters<typeof monitor>[0]>['columns'] = [
+  'roomId',
+  'name',
+  { metadata: 'title' },
+  { metadata: 'host' },
+  { metadata: 'viewerCount' },
+  'clients',
+  'elapsedTime',
+];
+
 export interface HealthState {
   draining: boolean;
 }
@@ -28,7 +39,7 @@ export function buildApp(c: AppContext, features: Feature[], health: HealthState
   app.use(requestId());
   app.use(accessLog(c));
   // The monitor is an SPA with inline scripts: it gets its own (operator-only) mount before helmet's CSP.
-  app.use('/monitor', requireOperator(c), monitor() as unknown as express.RequestHandler);
+  app.use('/monitor', requireOperator(c), monitor({ columns: MONITOR_COLUMNS }) as unknown as express.RequestHandler);
   app.use(helmet());
   app.use(cors({ origin: c.config.CORS_ORIGIN === '*' ? true : c.config.CORS_ORIGIN.split(','), maxAge: 600 }));
   app.use(express.json({ limit: '256kb' }));

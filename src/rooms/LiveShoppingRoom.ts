@@ -36,7 +36,7 @@ import { orderCommitter } from '../shopping/orderCommitter';
 import { parse } from '../validation';
 import { exposed } from './roomCall';
 import { requireServerCreated } from './roomCreation';
-import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
+import { applyRoomDefaults, authenticate, handle, reportViewers, setListing, userOf } from './roomKit';
 import {
   type ActiveFilterData,
   applyHostFilter,
@@ -124,7 +124,14 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
       const lp = this.products.get(o.productId);
       if (lp) lp.perBuyer.set(o.buyerId, (lp.perBuyer.get(o.buyerId) ?? 0) + o.quantity);
     }
-    await this.setMetadata({ sessionId: session.id, sellerId: session.sellerId, status: session.status });
+    await this.setMetadata({
+      sessionId: session.id,
+      sellerId: session.sellerId,
+      status: session.status,
+      title: session.title,
+      host: session.sellerName,
+      viewerCount: 0,
+    });
 
     handle(
       this,
@@ -212,7 +219,7 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
       if (this.state.status !== 'scheduled') throw invalidState(`Shopping stream is ${this.state.status}`);
       await shoppingStore().markLive(this.session.id);
       this.state.status = 'live';
-      await this.setMetadata({ status: 'live' });
+      await setListing(this, { status: 'live' });
       this.broadcast(ShopEvents.started, { sessionId: this.session.id });
       return this.snapshot();
     });
@@ -223,7 +230,7 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
       this.requireSeller(userId);
       this.requireOpen();
       this.state.status = 'ended';
-      await this.setMetadata({ status: 'ended' });
+      await setListing(this, { status: 'ended' });
       for (const lp of this.products.values()) lp.flashTimer?.clear();
       await this.persistInteractions();
       const analytics = await this.analytics();
@@ -777,6 +784,7 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
 
   private countViewers(): void {
     this.state.viewerCount = this.clients.length;
+    reportViewers(this, this.state.viewerCount);
     this.peakViewers = Math.max(this.peakViewers, this.clients.length);
   }
 

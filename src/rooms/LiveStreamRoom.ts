@@ -41,6 +41,7 @@ export class LiveStreamRoom extends HostRoom<LiveStreamState> {
     await this.setMetadata({
       hostId: options.hostId,
       hostName: options.hostName,
+      host: options.hostName, // the monitor's host column
       title: options.title,
       startedAt: this.state.startedAt,
       status: 'live',

@@ -27,7 +27,7 @@ import { type HostRecord, multiHostStore, type SessionRow } from '../stores/mult
 import { HostRoom } from './HostRoom';
 import { exposed } from './roomCall';
 import { requireServerCreated } from './roomCreation';
-import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
+import { applyRoomDefaults, authenticate, handle, reportViewers, userOf } from './roomKit';
 
 /** A pending invitation (invitee → who invited) or join request (requester), with its expiry timer. */
 interface Pending {
@@ -66,7 +66,13 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
     if (session?.status !== 'scheduled') throw notFound('Session');
     if (!(await multiHostStore().claimRoom(session.id, this.roomId))) throw conflict('This session already has a room');
     this.session = session;
-    await this.setMetadata({ sessionId: session.id, title: session.title, status: 'scheduled' });
+    await this.setMetadata({
+      sessionId: session.id,
+      title: session.title,
+      status: 'scheduled',
+      host: session.primaryHostName,
+      viewerCount: 0,
+    });
     this.state.assign({
       sessionId: session.id,
       title: session.title,
@@ -529,5 +535,6 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
   private countViewers(): void {
     this.state.viewerCount = this.clients.filter((c) => !this.state.hosts.has(userOf(c).id)).length;
     this.state.peakViewers = Math.max(this.state.peakViewers, this.state.viewerCount);
+    reportViewers(this, this.state.viewerCount);
   }
 }

@@ -19,7 +19,7 @@ import { SignalingRelay } from '../rtc/SignalingRelay';
 import { HostRoom } from './HostRoom';
 import { exposed } from './roomCall';
 import { requireServerCreated } from './roomCreation';
-import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
+import { applyRoomDefaults, authenticate, handle, reportViewers, userOf } from './roomKit';
 
 /** How often gift events are flushed to viewers (one message per tick, not per gift). */
 const GIFT_FLUSH_MS = 100;
@@ -71,7 +71,15 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
     this.hosts = [battle.hostA, battle.hostB];
     for (const g of await pkStore().listGifts()) this.gifts.set(g.id, g);
     for (const h of this.hosts) this.contributions.set(h, new Map());
-    await this.setMetadata({ battleId: battle.id, hostA: battle.hostA, hostB: battle.hostB, status: 'pending' });
+    await this.setMetadata({
+      battleId: battle.id,
+      hostA: battle.hostA,
+      hostB: battle.hostB,
+      status: 'pending',
+      title: `PK: ${battle.hostAName} vs ${battle.hostBName}`,
+      host: `${battle.hostAName}, ${battle.hostBName}`,
+      viewerCount: 0,
+    });
 
     const s = this.state;
     s.battleId = battle.id;
@@ -489,6 +497,7 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
 
   private countViewers(): void {
     this.state.viewerCount = this.clients.filter((c) => !this.isHost(userOf(c).id)).length;
+    reportViewers(this, this.state.viewerCount);
   }
 
   private isOpen(): boolean {

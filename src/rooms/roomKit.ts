@@ -4,7 +4,7 @@
  * per-client message budget (a token bucket).
  */
 import { performance } from 'node:perf_hooks';
-import { type Client, CloseCode, type Room, ServerError } from '@colyseus/core';
+import { type Client, CloseCode, type Delayed, type Room, ServerError } from '@colyseus/core';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/tokens';
 import { ctx } from '../context';
@@ -188,6 +188,29 @@ function refuseUnknownMessages(room: Room): void {
     client.send(ROOM_ERROR, payload);
     client.leave(RoomCloseCode.UNKNOWN_MESSAGE, UNKNOWN_MESSAGE_REASON);
   });
+}
+
+/**
+ * The room list of /monitor shows `title`, `host` and `viewerCount` from the listing metadata (see
+ * MONITOR_COLUMNS in http/app.ts). This merges `patch` into the metadata (setMetadata replaces it).
+ */
+export function setListing(room: Room, patch: Record<string, unknown>): Promise<void> {
+  return room.setMetadata({ ...(room.metadata ?? {}), ...patch }).catch((err: unknown) => {
+    ctx().logger.warn({ err, roomId: room.roomId }, 'room listing update failed');
+  });
+}
+
+const viewerReports = new WeakMap<Room, { viewers: number; timer?: Delayed }>();
+/** The viewer count in the listing (`viewerCount`), written at most once a second (a join storm is one write). */
+export function reportViewers(room: Room, viewers: number): void {
+  const report = viewerReports.get(room) ?? { viewers };
+  viewerReports.set(room, report);
+  report.viewers = viewers;
+  if (report.timer) return;
+  report.timer = room.clock.setTimeout(() => {
+    report.timer = undefined;
+    if (room.metadata?.viewerCount !== report.viewers) void setListing(room, { viewerCount: report.viewers });
+  }, 1000);
 }
 
 /** Message budget, client cap and unknown-message handling every room starts with (`budget` overrides the config). */

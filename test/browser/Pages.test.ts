@@ -118,7 +118,8 @@ describe('Browser pages (Chromium)', function () {
       'a viewer was cut off',
     );
     await screenshot(hostPage, 'studio-ten-viewers');
-    await Promise.all(pages.map((p) => p.close()));
+    // End the stream: the pages below should not share the CPU with eleven live video connections.
+    await Promise.all([...pages, hostPage].map((p) => p.close()));
   });
 
   it('PK battle: two Studio hosts battle on camera; a viewer gift moves each score on screen within a second; the result shows', async () => {
@@ -193,5 +194,59 @@ describe('Browser pages (Chromium)', function () {
     await screenshot(studio, 'studio-shop');
     assert.deepEqual([...studio.errors, ...first.errors, ...second.errors], []);
     await Promise.all([studio.close(), first.close(), second.close()]);
+  });
+
+  it('monitor: 401 without credentials; with them the room list shows a live battle with its title, host and viewers', async () => {
+    const bare = await browser.newContext();
+    try {
+      // Headless Chromium has no credentials prompt: the 401 challenge fails the navigation.
+      await assert.rejects((await bare.newPage()).goto(url('/monitor/')), /ERR_INVALID_AUTH_CREDENTIALS/);
+      assert.equal((await fetch(url('/monitor/'))).status, 401);
+    } finally {
+      await bare.close();
+    }
+    const [a, b, fan] = await Promise.all([user('mona'), user('monb'), user('monv')]);
+    const created = await api('POST', '/api/pk-battles', {
+      token: a.token,
+      body: { opponent: b.id, duration: 1 },
+      baseUrl: proc.url,
+    });
+    assert.equal(created.status, 201);
+    const battleId = created.body.data.battleId;
+    const viewer = await pageAs(context, fan);
+    await viewer.goto(url(`/watch.html?battle=${battleId}`));
+    await viewer.waitForSelector('#side-A .gift');
+    const accepted = await api('POST', `/api/pk-battles/${battleId}/accept`, { token: b.token, baseUrl: proc.url });
+    assert.equal(accepted.status, 200);
+    await viewer.waitForFunction(() => document.querySelector('#phase')?.textContent === 'battle');
+
+    const operator = await browser.newContext({
+      httpCredentials: { username: 'admin', password: proc.env.OPERATOR_PASSWORD! },
+      viewport: { width: 1400, height: 800 },
+    });
+    try {
+      const page = await operator.newPage();
+      const res = await page.goto(url('/monitor/'));
+      assert.equal(res?.status(), 200);
+      const title = `PK: ${a.username} vs ${b.username}`;
+      const row = page.locator('[role="row"], tr', { hasText: title });
+      await row.first().waitFor({ timeout: 10_000 });
+      const text = (await row.first().textContent()) ?? '';
+      assert.match(text, /pk_battle/);
+      assert.ok(text.includes(`${a.username}, ${b.username}`), text);
+      // The viewer column follows the room (written at most once a second).
+      await page.waitForFunction(
+        (t) =>
+          [...document.querySelectorAll('[role="row"], tr')].some(
+            (r: any) => r.textContent.includes(t) && / 1 ?1 ?\d+s/.test(r.innerText.replace(/\s+/g, ' ')),
+          ),
+        title,
+        { timeout: 5000 },
+      );
+      await screenshot(page, 'monitor');
+    } finally {
+      await operator.close();
+      await viewer.close();
+    }
   });
 });
