@@ -21,6 +21,7 @@ import {
   topologyFor,
 } from '../domain/multihost/rules';
 import { AppError, conflict, ErrorCode, forbidden, invalidState, notFound } from '../errors';
+import { RtcEvents } from '../rtc/protocol';
 import { SignalingRelay } from '../rtc/SignalingRelay';
 import { MhHost, MultiHostState } from '../state/MultiHostState';
 import { type HostRecord, multiHostStore, type SessionRow } from '../stores/multiHostStore';
@@ -94,15 +95,21 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
       peerState: this.state.peers,
     });
     this.relay.register();
-    handle(this, MhMessages.startMedia, z.object({}).passthrough(), (client) => {
-      const user = userOf(client);
-      if (!this.state.hosts.has(user.id)) throw forbidden('Only hosts on stage exchange media');
-      client.send(MhMessages.mediaReady, {
-        sessionId: this.session.id,
-        hosts: this.hostList(),
-        ...this.relay.setupFor(user.id),
-      });
-    });
+    handle(
+      this,
+      MhMessages.startMedia,
+      z.object({}).passthrough(),
+      (client) => {
+        const user = userOf(client);
+        if (!this.state.hosts.has(user.id)) throw forbidden('Only hosts on stage exchange media');
+        client.send(MhMessages.mediaReady, {
+          sessionId: this.session.id,
+          hosts: this.hostList(),
+          ...this.relay.setupFor(user.id),
+        });
+      },
+      { errorEvent: RtcEvents.error },
+    );
     handle(this, MhMessages.changeLayout, LayoutBody, (client, m) => this.changeLayout(userOf(client).id, m));
     // A session nobody starts within an hour is closed.
     this.clock.setTimeout(() => {

@@ -15,6 +15,7 @@ import { PkGifter, type PkHost, PkBattleState } from '../state/PkBattleState';
 import { type BattleRow, type FinishResult, type GiftRecord, type GiftRow, pkStore } from '../stores/pkStore';
 import { giftCommitter } from '../pk/giftCommitter';
 import { parse } from '../validation';
+import { RtcEvents } from '../rtc/protocol';
 import { SignalingRelay } from '../rtc/SignalingRelay';
 import { HostRoom } from './HostRoom';
 import { exposed } from './roomCall';
@@ -101,11 +102,17 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
       peerState: this.state.peers,
     });
     this.relay.register();
-    handle(this, PkMessages.startMedia, z.object({}).passthrough(), (client) => {
-      const user = userOf(client);
-      if (!this.isHost(user.id)) throw forbidden('Only the two hosts exchange media');
-      client.send(PkMessages.mediaReady, { battleId: this.battle.id, ...this.relay.setupFor(user.id) });
-    });
+    handle(
+      this,
+      PkMessages.startMedia,
+      z.object({}).passthrough(),
+      (client) => {
+        const user = userOf(client);
+        if (!this.isHost(user.id)) throw forbidden('Only the two hosts exchange media');
+        client.send(PkMessages.mediaReady, { battleId: this.battle.id, ...this.relay.setupFor(user.id) });
+      },
+      { errorEvent: RtcEvents.error },
+    );
     // The simulation interval ticks the room clock on its own (without one, the clock only ticks with
     // patches), so gift events and scores go out every GIFT_FLUSH_MS while state patches stay at PATCH_MS.
     this.setSimulationInterval(() => this.flushGiftEvents(), GIFT_FLUSH_MS);

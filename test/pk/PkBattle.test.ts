@@ -395,6 +395,22 @@ describe('PK battles', function () {
     assert.equal(a.id !== b.id, true);
   });
 
+  it('webrtc:start-pk-battle from a viewer is refused on the webrtc:error channel', async () => {
+    const { battle, roomA, roomB } = await liveBattle(2);
+    const [fan] = await registerUsers(1, 'pkv');
+    const viewer = await join(fan!, battle.roomId);
+    try {
+      const refused = nextMessage(viewer, 'webrtc:error');
+      viewer.send('webrtc:start-pk-battle', {});
+      assert.deepEqual(
+        { type: (await refused).type, code: (await refused).code },
+        { type: 'webrtc:start-pk-battle', code: 'FORBIDDEN' },
+      );
+    } finally {
+      await Promise.all([viewer, roomA, roomB].map((r) => r.leave().catch(() => undefined)));
+    }
+  });
+
   it('lists active battles with pagination', async () => {
     const { battle, a } = await liveBattle(5);
     const list = await api('GET', '/api/pk-battles/active/list?page=1&limit=100', { token: a.token });
