@@ -131,15 +131,15 @@ async function openShop(): Promise<void> {
 
 async function addProduct(flash: boolean): Promise<void> {
   if (!shop) throw new Error('open a shop first');
-  const price = Math.round(Number(value('#product-price')) * 100);
+  const price = Number(value('#product-price')); // the currency's major unit (9.99)
   const stock = Number(value('#product-stock'));
   const { product } = await api('POST', '/api/products', { name: value('#product-name'), price, stock });
   const body: Record<string, unknown> = { productId: product.id, livePrice: price, stock };
   if (flash)
     body.flashSale = {
       quantity: Math.min(stock, Number(value('#flash-quantity')) || stock),
-      expiresIn: Number(value('#flash-seconds')) || 60,
-      price: Math.round(Number(value('#flash-price') || value('#product-price')) * 100),
+      expiresIn: (Number(value('#flash-seconds')) || 60) * 1000, // milliseconds
+      price: Number(value('#flash-price') || value('#product-price')),
     };
   await api('POST', `/api/live-shopping/${shop.sessionId}/products`, body);
   await api('POST', `/api/live-shopping/${shop.sessionId}/products/pin`, { productId: product.id });

@@ -26,8 +26,9 @@ export function log(text: string, kind: 'info' | 'error' = 'info'): void {
 
 export const param = (name: string): string | null => new URLSearchParams(location.search).get(name);
 
-export function money(minor: number, currency = 'USD'): string {
-  return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 100);
+/** Shop amounts are in the currency's major unit (29.99). */
+export function money(amount: number, currency = 'USD'): string {
+  return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(amount);
 }
 
 /** Attaches a stream to a <video> once (re-attaching restarts playback). */

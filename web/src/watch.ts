@@ -18,7 +18,9 @@ async function liveList(): Promise<void> {
     h(
       'ul',
       { id: 'live-list' },
-      ...streams.streams.map((s: any) => item(`/watch.html?stream=${s.streamId}`, `📹 ${s.title} — ${s.host.username}`)),
+      ...streams.streams.map((s: any) =>
+        item(`/watch.html?stream=${s.streamId}`, `📹 ${s.title} — ${s.host.username}`),
+      ),
       ...battles.battles.map((b: any) => item(`/watch.html?battle=${b.id}`, `⚔️ ${b.hostAName} vs ${b.hostBName}`)),
       ...shops.sessions.map((s: any) => item(`/watch.html?shop=${s.id}`, `🛍️ ${s.title} — ${s.sellerName ?? ''}`)),
       ...sessions.sessions.map((s: any) => item(`/multihost.html?session=${s.id}`, `👥 ${s.title}`)),
