@@ -249,4 +249,41 @@ describe('Browser pages (Chromium)', function () {
       await viewer.close();
     }
   });
+
+  it('multi-host: two hosts on stage see each other in the layout tiles; a viewer sees the tiles', async () => {
+    const [owner, guest, fan] = await Promise.all([user('mho'), user('mhg'), user('mhv')]);
+    const created = await api('POST', '/api/multihost', {
+      token: owner.token,
+      body: { title: 'Browser panel', type: 'panel', layout: 'grid' },
+      baseUrl: proc.url,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const { sessionId } = created.body.data;
+    for (const [path, token, body] of [
+      [`/api/multihost/${sessionId}/start`, owner.token, undefined],
+      [`/api/multihost/${sessionId}/invite`, owner.token, { userId: guest.id }],
+      [`/api/multihost/${sessionId}/accept`, guest.token, undefined],
+    ] as const) {
+      const res = await api('POST', path, { token, body, baseUrl: proc.url });
+      assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
+    }
+    const [a, b, viewer] = await Promise.all([pageAs(context, owner), pageAs(context, guest), pageAs(context, fan)]);
+    await a.goto(url(`/multihost.html?session=${sessionId}`));
+    await a.waitForSelector('#stage .tile');
+    await b.goto(url(`/multihost.html?session=${sessionId}`));
+    assert.ok((await waitForFrames(a)) > 0, 'the owner sees the guest');
+    assert.ok((await waitForFrames(b)) > 0, 'the guest sees the owner');
+    await viewer.goto(url(`/multihost.html?session=${sessionId}`));
+    await viewer.waitForFunction(() => document.querySelectorAll('#stage .tile').length === 2);
+    // Both tiles play on a host's page: its own camera and the other host's video.
+    await a.waitForFunction(
+      () => [...document.querySelectorAll('#stage .tile video')].every((v: any) => v.srcObject && v.readyState >= 2),
+      undefined,
+      { timeout: 10_000 },
+    );
+    await screenshot(a, 'multihost-host');
+    await screenshot(viewer, 'multihost-viewer');
+    assert.deepEqual([...a.errors, ...b.errors, ...viewer.errors], []);
+    await Promise.all([a.close(), b.close(), viewer.close()]);
+  });
 });

@@ -8,29 +8,35 @@ async function open(sessionId: string, meId: string): Promise<void> {
   const room = await roomClient().joinById(session.roomId);
   logRoomErrors(room);
   const stage = $('#stage');
-  const videos = new Map<string, HTMLVideoElement>();
+  const tiles = new Map<string, { tile: HTMLElement; video: HTMLVideoElement; label: HTMLElement }>();
   const streams = new Map<string, MediaStream>();
-  const tileVideo = (userId: string) => {
-    let v = videos.get(userId);
-    if (!v) {
-      v = h('video', { autoplay: '', playsinline: '', 'data-user-id': userId });
-      v.muted = true;
-      videos.set(userId, v);
-    }
-    const s = streams.get(userId);
-    if (s) show(v, s);
-    return v;
-  };
+  // Tiles are kept and updated in place: moving a playing <video> in the DOM pauses it.
   const render = (s: any) => {
     $('#mh-title').textContent = `${s.title} · ${s.status} · ${s.layout} · viewers ${s.viewerCount}`;
-    const tiles: HTMLElement[] = [];
+    for (const [userId, t] of tiles)
+      if (!s.hosts.has(userId)) {
+        t.tile.remove();
+        tiles.delete(userId);
+      }
     s.hosts.forEach((host: any, userId: string) => {
-      const t = host.tile;
-      const style = `left:${t.x * 100}%;top:${t.y * 100}%;width:${t.w * 100}%;height:${t.h * 100}%;z-index:${t.z}`;
-      const label = h('span', { class: 'label' }, `${host.username} (${host.role})${host.connected ? '' : ' · away'}`);
-      tiles.push(h('div', { class: 'tile', style, 'data-user-id': userId }, tileVideo(userId), label));
+      let t = tiles.get(userId);
+      if (!t) {
+        const video = h('video', { autoplay: '', playsinline: '', 'data-user-id': userId });
+        video.muted = true;
+        const label = h('span', { class: 'label' });
+        t = { tile: h('div', { class: 'tile', 'data-user-id': userId }, video, label), video, label };
+        tiles.set(userId, t);
+        stage.append(t.tile);
+      }
+      const r = host.tile;
+      t.tile.setAttribute(
+        'style',
+        `left:${r.x * 100}%;top:${r.y * 100}%;width:${r.w * 100}%;height:${r.h * 100}%;z-index:${r.z}`,
+      );
+      t.label.textContent = `${host.username} (${host.role})${host.connected ? '' : ' · away'}`;
+      const stream = streams.get(userId);
+      if (stream) show(t.video, stream);
     });
-    stage.replaceChildren(...tiles);
   };
   room.onStateChange(render);
   const isHost = () => room.state.hosts.has(meId);
