@@ -47,6 +47,7 @@ describe('Browser pages (Chromium)', function () {
         DATABASE_URL: (server().context.ds.options as { url?: string }).url!,
         DATABASE_SCHEMA: config().DATABASE_SCHEMA,
         REDIS_URL: '',
+        STUN_SERVER_URL: 'none', // loopback only: no public STUN server
         PK_MINUTE_MS: '8000',
         PK_COUNTDOWN_MS: '200',
         PK_RESULT_PHASE_MS: '5000',

@@ -59,15 +59,15 @@ describe('Limits', function () {
       const existing = nextMessage(bad, 'webrtc:existing-peers');
       bad.send('webrtc:join-room', { audio: false, video: false });
       await existing;
-      await waitFor(() => hostRoom.state.viewerCount === 1 && hostRoom.state.peers.size === 1, 5000, 'viewer in');
+      await waitFor(() => hostRoom.state.viewerCount === 1, 5000, 'viewer in');
       const closed = new Promise<number>((resolve) => bad.onLeave((code) => resolve(code)));
       bad.onMessage('*', () => undefined);
       for (let i = 0; i < server().context.config.ROOM_MESSAGE_BURST * 3; i++) bad.send('webrtc:health-check', {});
       assert.equal(await closed, 4429);
       await waitFor(
-        () => hostRoom.state.viewerCount === 0 && hostRoom.state.peers.size === 0,
+        () => hostRoom.state.viewerCount === 0,
         2000,
-        'flooder gone from viewerCount and peers (grace is STREAM_RECONNECT_GRACE_MS)',
+        'flooder gone from viewerCount (a grace would keep it STREAM_RECONNECT_GRACE_MS)',
       );
     } finally {
       await hostRoom.leave().catch(() => undefined);
