@@ -74,7 +74,7 @@ describe('Browser pages (Chromium)', function () {
     }
   });
 
-  it('a host goes live with the fake camera; a viewer page shows the video, and again after a reload', async () => {
+  it('a host goes live with the fake camera; a viewer page shows the video, again after it reloads and after the host reloads', async () => {
     host = await user('cam');
     const viewer = await user('eye');
     hostPage = await pageAs(context, host);
@@ -101,6 +101,20 @@ describe('Browser pages (Chromium)', function () {
     // The host replaced the dead connection instead of reusing it: one connection, one viewer.
     await hostPage.waitForFunction(() => window.liveArena.media.pcs.size === 1, undefined, { timeout: 5000 });
     await screenshot(page, 'watch-stream-reloaded');
+
+    // The host reloads the Studio: it rejoins its running stream, the viewer offers again on a new connection.
+    await page.evaluate(() => {
+      for (const pc of window.liveArena.media.pcs.values()) pc.__beforeHostReload = true;
+    });
+    await hostPage.reload();
+    await hostPage.waitForSelector('#watch-link', { timeout: 10_000 });
+    assert.equal(await hostPage.evaluate(() => window.liveArena.streamId), streamId);
+    await page.waitForFunction(
+      () => [...window.liveArena.media.pcs.values()].some((pc: any) => !pc.__beforeHostReload),
+      undefined,
+      { timeout: 10_000 },
+    );
+    assert.ok((await waitForFrames(page)) > 0, 'video again after the host reloaded');
     assert.deepEqual([...hostPage.errors, ...page.errors], []);
     await page.close();
   });

@@ -21,19 +21,25 @@ function onClick(sel: string, fn: () => Promise<unknown>): void {
 
 // --- solo stream -------------------------------------------------------------------------
 
-async function goLive(): Promise<void> {
+const LIVE_KEY = 'live-arena.live-stream'; // this tab's running stream, so a reload goes back on air
+
+/** Starts a stream, or (after a page reload) rejoins the one this tab was running. */
+async function goLive(resume?: string): Promise<void> {
   const title = value('#stream-title') || 'My stream';
   // #region docs:host
   const local = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
-  const stream = await api('POST', '/api/webrtc/stream/start', { title }); // { streamId, roomId, iceServers }
+  const stream = resume
+    ? await api('GET', `/api/webrtc/stream/${resume}/join`) // still live after a reload: 404/409 otherwise
+    : await api('POST', '/api/webrtc/stream/start', { title }); // { streamId, roomId, iceServers }
   const room = await roomClient().joinById(stream.roomId);
   const media = createMedia(room, {
     local, // added to each viewer's connection before answering its offer
-    shouldOffer: () => false, // viewers offer to the host
+    shouldOffer: () => false, // viewers offer to the host (again when the host rejoins)
     onRemote: () => undefined, // viewers send nothing
   });
   media.join();
   // #endregion
+  sessionStorage.setItem(LIVE_KEY, stream.streamId);
   showCamera(local);
   logRoomErrors(room);
   room.onStateChange((s: any) => ($('#live-viewers').textContent = String(s.viewerCount)));
@@ -46,6 +52,7 @@ async function goLive(): Promise<void> {
   );
   $('#end-live').hidden = false;
   onClick('#end-live', async () => {
+    sessionStorage.removeItem(LIVE_KEY);
     room.send('live-stream:end', {});
     media.close();
     $('#live-status').textContent = 'Stream ended';
@@ -155,11 +162,17 @@ async function start(): Promise<void> {
   const me = await signedIn();
   $('#my-id').textContent = me.id;
   $('#studio').hidden = false;
-  onClick('#go-live', goLive);
+  onClick('#go-live', () => goLive());
   onClick('#challenge', challenge);
   onClick('#open-shop', openShop);
   onClick('#add-product', () => addProduct(false));
   onClick('#flash-sale', () => addProduct(true));
+  const resume = sessionStorage.getItem(LIVE_KEY);
+  if (resume)
+    await goLive(resume).catch((err) => {
+      sessionStorage.removeItem(LIVE_KEY);
+      log(`The stream you were running is over (${(err as Error).message})`);
+    });
   await inbox();
 }
 
