@@ -15,7 +15,10 @@ describe('Inbox room', () => {
     const msg = await received;
     assert.equal(msg.hello, 'alice');
     assert.ok(msg.notificationId);
-    await new Promise((r) => setTimeout(r, 100));
+    // Sentinel: a notification for bob raised after alice's arrives after anything that leaked to bob.
+    const sentinel = nextMessage(bobRoom, 'test:sentinel');
+    await server().context.notifier.notify(bob.id, 'test:sentinel', {});
+    await sentinel;
     assert.equal(bobGotIt, false);
     await aliceRoom.leave();
 

@@ -114,7 +114,10 @@ describe('WebRTC signaling (live_stream room)', function () {
     });
     assert.equal(okHttp.status, 200);
     assert.equal((await viaHttp).from, host!.id);
-    await new Promise((r) => setTimeout(r, 100));
+    // Sentinel: the outsider's own health-check answer is sent after anything that could have leaked to it.
+    const sentinel = nextMessage(o.room, 'webrtc:health-status');
+    o.room.send('webrtc:health-check', {});
+    await sentinel;
     assert.equal(seenByOutsider.length, 0, 'nothing leaks to another room');
   });
 

@@ -100,9 +100,10 @@ describe('Abuse: room creation is the server’s', function () {
     const rows = await server().context.ds.query('SELECT id FROM live_streams WHERE host_id = $1', [victim!.id]);
     assert.equal(rows.length, 0);
     // The SDK's create/joinOrCreate go the same way.
-    await assert.rejects(sdk(attacker!).create('pk_battle', { battleId: randomUUID() }));
-    await assert.rejects(sdk(attacker!).joinOrCreate('live_shopping', { sessionId: randomUUID() }));
-    await assert.rejects(sdk(attacker!).create('inbox'));
+    const refused = (err: { code?: number }) => err.code === 403;
+    await assert.rejects(sdk(attacker!).create('pk_battle', { battleId: randomUUID() }), refused);
+    await assert.rejects(sdk(attacker!).joinOrCreate('live_shopping', { sessionId: randomUUID() }), refused);
+    await assert.rejects(sdk(attacker!).create('inbox'), refused);
   });
 
   it('a room without the server’s token is refused in onCreate; a second room for a battle is impossible', async () => {
