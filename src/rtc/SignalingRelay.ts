@@ -48,6 +48,8 @@ export interface RelayHost {
    * [host] for a viewer, so viewers signal only the host and nothing fans out viewer to viewer.
    */
   audienceOf?(userId: string): readonly string[] | null;
+  /** Told every quality-tier decision for a client (the SFU switches its simulcast layer). */
+  onTier?(client: Client, tier: Tier): void;
 }
 
 export interface PeerInfo {
@@ -88,7 +90,7 @@ export class SignalingRelay {
       if ((this.host.topology?.() ?? 'mesh') === 'sfu') {
         throw new AppError(
           ErrorCode.INVALID_STATE,
-          'This session has more than 4 hosts and uses SFU topology; peer-to-peer (mesh) offers are refused',
+          'This room uses SFU topology (webrtc:publish / webrtc:subscribe); peer-to-peer (mesh) offers are refused',
         );
       }
       this.relay(client, m.to, RtcEvents.offer, { sdp: m.sdp });
@@ -288,6 +290,7 @@ export class SignalingRelay {
     const resolution = RESOLUTION[tier];
     peer.info.quality = tier;
     this.host.peerState?.get(peer.info.userId)?.assign({ quality: tier, resolution: resolution.label });
+    this.host.onTier?.(client, tier);
     client.send(RtcEvents.qualityAdapted, {
       tier,
       resolution: resolution.label,
