@@ -39,7 +39,7 @@ export function reply<T = any>(room: Room, type: string, request: string, ms = 1
   });
 }
 
-async function gathered(pc: RTCPeerConnection): Promise<void> {
+export async function gathered(pc: RTCPeerConnection): Promise<void> {
   if (pc.iceGatheringState === 'complete') return;
   await new Promise<void>((resolve) => {
     const sub = pc.iceGatheringStateChange.subscribe((s) => {
@@ -52,11 +52,11 @@ async function gathered(pc: RTCPeerConnection): Promise<void> {
 }
 
 // A VP8 keyframe-shaped payload (descriptor, frame tag, start code, 640x360) and an Opus frame.
-const VP8_PAYLOAD = Buffer.concat([
+export const VP8_PAYLOAD = Buffer.concat([
   Buffer.from([0x10, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01]),
   Buffer.alloc(300, 0x5a),
 ]);
-const OPUS_PAYLOAD = Buffer.from([0xf8, 0xff, 0xfe]);
+export const OPUS_PAYLOAD = Buffer.from([0xf8, 0xff, 0xfe]);
 
 export interface Publisher {
   pc: RTCPeerConnection;
@@ -92,7 +92,7 @@ export async function publish(room: Room, address: string): Promise<Publisher> {
   }
 }
 
-function pump(t: RTCRtpTransceiver, everyMs: number, tsStep: number, payload: Buffer): NodeJS.Timeout {
+export function pump(t: RTCRtpTransceiver, everyMs: number, tsStep: number, payload: Buffer): NodeJS.Timeout {
   let seq = 1;
   let ts = 1000;
   return setInterval(() => {
@@ -112,6 +112,8 @@ export interface Viewer {
   /** Packets received from `feed` (all its kinds). */
   packetsFrom(feed: string, kind?: string): number;
   offers: number;
+  /** performance.now() of the first RTP packet. */
+  firstRtpAt?: number;
   stop(): Promise<void>;
 }
 
@@ -137,7 +139,10 @@ export async function watch(room: Room, address: string, feeds?: string[]): Prom
   pc.onTrack.subscribe((track) => {
     const mid = pc.getTransceivers().find((t) => t.receiver.tracks.includes(track))?.mid;
     if (!mid) return;
-    track.onReceiveRtp.subscribe(() => viewer.packets.set(mid, (viewer.packets.get(mid) ?? 0) + 1));
+    track.onReceiveRtp.subscribe(() => {
+      viewer.firstRtpAt ??= performance.now();
+      viewer.packets.set(mid, (viewer.packets.get(mid) ?? 0) + 1);
+    });
   });
   let chain = Promise.resolve();
   const answerOffer = async (m: {
