@@ -156,19 +156,21 @@ function waitForPort(host: string, port: number, timeoutMs: number): Promise<voi
   });
 }
 
+let started = 0;
+
 /** Creates the namespace, the veth pair and the config folder, and starts Janus in it. */
-export async function startJanus(): Promise<JanusInNetns> {
+export async function startJanus(secrets: { apiSecret?: string; adminKey?: string } = {}): Promise<JanusInNetns> {
   const used = usedSubnets();
-  let n = 1 + (process.pid % 250);
+  let n = 1 + ((process.pid + started) % 250);
   while (used.has(n)) n = (n % 250) + 1;
-  const tag = `${process.pid % 100000}`;
+  const tag = `${process.pid % 10000}${started++ % 10}`;
   const ns = `sfu${tag}`;
   const vethHost = `vs${tag}a`;
   const vethNs = `vs${tag}b`;
   const peerAddress = `10.99.${n}.1`;
   const janusAddress = `10.99.${n}.2`;
-  const apiSecret = randomBytes(16).toString('hex');
-  const adminKey = randomBytes(16).toString('hex');
+  const apiSecret = secrets.apiSecret ?? randomBytes(16).toString('hex');
+  const adminKey = secrets.adminKey ?? randomBytes(16).toString('hex');
   const dir = mkdtempSync(path.join(tmpdir(), 'janus-'));
   writeConfig(dir, { janusAddress, veth: vethNs, apiSecret, adminKey });
 

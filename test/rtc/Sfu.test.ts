@@ -309,3 +309,62 @@ describe('SFU with real Janus (werift peers, real RTP)', function () {
     assert.ok(Date.now() - t0 < 30_000);
   });
 });
+
+describe('SFU over several Janus servers', function () {
+  this.timeout(30_000);
+  const unavailable = janusUnavailable();
+  const januses: JanusInNetns[] = [];
+  let sfu: JanusSfu | undefined;
+
+  before(async function () {
+    if (unavailable) {
+      if (process.env.CI === 'true') throw new Error(`SFU suite must run in CI but cannot: ${unavailable}`);
+      this.skip();
+    }
+    const first = await startJanus();
+    januses.push(first, await startJanus({ apiSecret: first.apiSecret, adminKey: first.adminKey }));
+  });
+
+  after(async () => {
+    await sfu?.close();
+    await Promise.all(januses.map((j) => j.stop()));
+  });
+
+  it('places rooms on the least-loaded server, keeps them there, and moves them when their server dies', async () => {
+    const [j1, j2] = januses as [JanusInNetns, JanusInNetns];
+    sfu = new JanusSfu({ urls: [j1.url, j2.url], apiSecret: j1.apiSecret, adminKey: j1.adminKey, logger });
+    await sfu.start();
+    await waitFor(() => sfu!.stats().servers.every((s) => s.up), 5000, 'both servers up');
+    const resets: string[] = [];
+    const events = (room: string) => ({
+      publisherUp: () => {},
+      publisherDown: () => {},
+      subscriptionUpdated: () => {},
+      candidate: () => {},
+      reset: () => resets.push(room),
+    });
+    await sfu.ensureRoom('a', events('a'));
+    await sfu.ensureRoom('b', events('b'));
+    const rooms = () => sfu!.stats().servers.map((s) => s.rooms);
+    assert.deepEqual(rooms(), [1, 1]);
+    await sfu.ensureRoom('a', events('a'));
+    assert.deepEqual(rooms(), [1, 1], 'sticky: ensuring again does not move or duplicate');
+
+    await j1.kill();
+    await waitFor(() => resets.length === 1, 10_000, 'the room on the dead server re-created elsewhere');
+    assert.deepEqual(
+      sfu.stats().servers.map((s) => [s.up, s.rooms]),
+      [
+        [false, 0],
+        [true, 2],
+      ],
+    );
+    await j1.start();
+    await waitFor(() => sfu!.stats().servers[0]!.up, 10_000, 'reconnected to the restarted server');
+    assert.deepEqual(rooms(), [0, 2], 'rooms stay where they are');
+    assert.equal(resets.length, 1);
+    await sfu.destroyRoom('a');
+    await sfu.destroyRoom('b');
+    assert.deepEqual(rooms(), [0, 0]);
+  });
+});
