@@ -24,7 +24,7 @@ import {
   UnpublishBody,
   UnsubscribeBody,
 } from './protocol';
-import { RESOLUTION, type Tier } from './quality';
+import { classify, RESOLUTION, type Tier } from './quality';
 import { currentSfu } from './sfu';
 import type { Sfu, SfuCandidate, SfuEndpoint, SfuRoomEvents, SfuStream } from './sfu/Sfu';
 
@@ -241,12 +241,24 @@ export class SfuMedia implements SfuRoomEvents {
   }
 
   /**
-   * `webrtc:adapt-quality`: the one place a viewer's quality becomes a simulcast layer.
-   * Also reached from the relay's stats-update tier decision (tierChanged).
+   * `webrtc:adapt-quality`, the one handler for it in every media room: the client asks for a quality
+   * (tier, stats or layers) and gets the server's decision as `webrtc:quality-adapted`; when it watches
+   * through the SFU, the decision also switches its simulcast layer (`sfuLayer: true`). The relay's
+   * stats-update tier decision reaches the same switch through tierChanged().
    */
   private async adaptQuality(client: Client, m: z.infer<typeof AdaptQualityBody>): Promise<void> {
-    if (!this.subscribers.has(client.sessionId)) throw invalidState('You have no subscription: send webrtc:subscribe');
-    await this.selectLayer(client, m);
+    const tier = m.tier ?? (m.stats ? classify(m.stats) : undefined);
+    const substream = m.substream ?? (tier ? SUBSTREAM_FOR_TIER[tier] : undefined);
+    const watching = this.subscribers.has(client.sessionId) && !!currentSfu();
+    if (watching) await this.selectLayer(client, { tier, substream, temporal: m.temporal });
+    client.send(RtcEvents.qualityAdapted, {
+      tier: tier ?? null,
+      resolution: tier ? RESOLUTION[tier].label : null,
+      maxBitrateKbps: tier ? RESOLUTION[tier].maxBitrateKbps : null,
+      substream: substream ?? null,
+      temporal: m.temporal ?? null,
+      sfuLayer: watching,
+    });
   }
 
   private async selectLayer(client: Client, m: { tier?: Tier; substream?: 0 | 1 | 2; temporal?: 0 | 1 | 2 }) {
