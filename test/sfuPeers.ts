@@ -112,6 +112,8 @@ export interface Viewer {
   /** Packets received from `feed` (all its kinds). */
   packetsFrom(feed: string, kind?: string): number;
   offers: number;
+  /** The last webrtc:subscription-offer payload. */
+  lastOffer?: { offer: string; reason?: string; iceServers?: unknown[] };
   /** performance.now() of the first RTP packet. */
   firstRtpAt?: number;
   stop(): Promise<void>;
@@ -148,8 +150,11 @@ export async function watch(room: Room, address: string, feeds?: string[]): Prom
   const answerOffer = async (m: {
     offer: string;
     streams: Array<{ mid: string; feed: string; kind: string; active: boolean }>;
+    reason?: string;
+    iceServers?: unknown[];
   }) => {
     viewer.offers++;
+    viewer.lastOffer = m;
     viewer.streams = new Map(m.streams.map((s) => [s.mid, { feed: s.feed, kind: s.kind, active: s.active }]));
     await pc.setRemoteDescription({ type: 'offer', sdp: m.offer });
     await pc.setLocalDescription(await pc.createAnswer());

@@ -24,6 +24,7 @@ import {
   UnpublishBody,
   UnsubscribeBody,
 } from './protocol';
+import { iceServersFor } from './iceServers';
 import { classify, RESOLUTION, type Tier } from './quality';
 import { currentSfu } from './sfu';
 import type { Sfu, SfuCandidate, SfuEndpoint, SfuRoomEvents, SfuStream } from './sfu/Sfu';
@@ -207,7 +208,13 @@ export class SfuMedia implements SfuRoomEvents {
       return;
     }
     this.subscribers.set(client.sessionId, feeds);
-    client.send(RtcEvents.subscriptionOffer, { offer, streams, reason: 'subscribe' });
+    // Viewers of PK battles and multi-host sessions have no other setup message: the ICE servers ride along.
+    client.send(RtcEvents.subscriptionOffer, {
+      offer,
+      streams,
+      reason: 'subscribe',
+      iceServers: iceServersFor(me, ctx().config),
+    });
   }
 
   private async answer(client: Client, answer: string): Promise<void> {

@@ -133,6 +133,7 @@ describe('SFU with real Janus (werift peers, real RTP)', function () {
     const watching = await Promise.all(viewerRooms.map((r) => watch(r, addr).then(track)));
     for (const w of watching) {
       assert.deepEqual([...new Set([...w.streams.values()].map((s) => s.feed))], [host!.id]);
+      assert.ok(Array.isArray(w.lastOffer?.iceServers));
     }
     await waitFor(
       () => watching.every((w) => w.packetsFrom(host!.id, 'video') > 10 && w.packetsFrom(host!.id, 'audio') > 10),
