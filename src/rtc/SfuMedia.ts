@@ -14,7 +14,6 @@ import { AppError, ErrorCode, forbidden, invalidState, notFound } from '../error
 import { handle, userOf } from '../rooms/roomKit';
 import { SfuFeed } from '../state/SfuFeed';
 import {
-  AdaptQualityBody,
   PublishBody,
   RtcEvents,
   RtcMessages,
@@ -25,7 +24,7 @@ import {
   UnsubscribeBody,
 } from './protocol';
 import { iceServersFor } from './iceServers';
-import { classify, RESOLUTION, type Tier } from './quality';
+import { RESOLUTION, type Tier } from './quality';
 import { currentSfu } from './sfu';
 import type { Sfu, SfuCandidate, SfuEndpoint, SfuRoomEvents, SfuStream } from './sfu/Sfu';
 
@@ -73,7 +72,6 @@ export class SfuMedia implements SfuRoomEvents {
     on(RtcMessages.subscriptionAnswer, SubscriptionAnswerBody, (client, m) => this.answer(client, m.answer));
     on(RtcMessages.unsubscribe, UnsubscribeBody, (client) => this.unsubscribe(client));
     on(RtcMessages.trickle, TrickleBody, (client, m) => this.trickleFrom(client, m.target, m.candidate));
-    on(RtcMessages.adaptQuality, AdaptQualityBody, (client, m) => this.adaptQuality(client, m));
   }
 
   /** The room went live: create its SFU room (no-op without an SFU). Never throws. */
@@ -117,7 +115,10 @@ export class SfuMedia implements SfuRoomEvents {
       .catch((err) => ctx().logger.warn({ err: (err as Error).message }, 'sfu room not destroyed'));
   }
 
-  /** The quality tier the signaling relay decided for this client (from its stats-update). */
+  /**
+   * The quality tier the signaling relay decided for this client (its stats-update, or its
+   * webrtc:adapt-quality request): for a viewer watching through the SFU, that tier's simulcast layer.
+   */
   tierChanged(client: Client, tier: Tier): void {
     if (!this.subscribers.has(client.sessionId)) return;
     this.selectLayer(client, { tier }).catch((err) =>
@@ -245,27 +246,6 @@ export class SfuMedia implements SfuRoomEvents {
       endpoint = { subscriber: client.sessionId };
     }
     await sfu.trickle(this.room.roomId, endpoint, candidate);
-  }
-
-  /**
-   * `webrtc:adapt-quality`, the one handler for it in every media room: the client asks for a quality
-   * (tier, stats or layers) and gets the server's decision as `webrtc:quality-adapted`; when it watches
-   * through the SFU, the decision also switches its simulcast layer (`sfuLayer: true`). The relay's
-   * stats-update tier decision reaches the same switch through tierChanged().
-   */
-  private async adaptQuality(client: Client, m: z.infer<typeof AdaptQualityBody>): Promise<void> {
-    const tier = m.tier ?? (m.stats ? classify(m.stats) : undefined);
-    const substream = m.substream ?? (tier ? SUBSTREAM_FOR_TIER[tier] : undefined);
-    const watching = this.subscribers.has(client.sessionId) && !!currentSfu();
-    if (watching) await this.selectLayer(client, { tier, substream, temporal: m.temporal });
-    client.send(RtcEvents.qualityAdapted, {
-      tier: tier ?? null,
-      resolution: tier ? RESOLUTION[tier].label : null,
-      maxBitrateKbps: tier ? RESOLUTION[tier].maxBitrateKbps : null,
-      substream: substream ?? null,
-      temporal: m.temporal ?? null,
-      sfuLayer: watching,
-    });
   }
 
   private async selectLayer(client: Client, m: { tier?: Tier; substream?: 0 | 1 | 2; temporal?: 0 | 1 | 2 }) {

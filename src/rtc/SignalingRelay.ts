@@ -318,8 +318,11 @@ export class SignalingRelay {
    * request is decided: the SFU switches the viewer's simulcast layer here.
    */
   private adaptQuality(client: Client, requested: Tier): void {
-    const peer = this.peerOf(client);
-    const d = decideQuality(requested, peer.tracker.tier);
+    // In rooms with SFU media (onTier) a viewer need not be a signaling peer (PK and multi-host viewers
+    // cannot be one): it gets a decision from its request alone, and the SFU switches its layer.
+    const known = this.peersByUser.get(userOf(client).id);
+    const peer = known?.client === client ? known : this.host.onTier ? undefined : this.peerOf(client);
+    const d = decideQuality(requested, peer?.tracker.tier ?? null);
     const resolution = RESOLUTION[d.tier];
     client.send(RtcEvents.qualityAdapted, {
       tier: d.tier,
@@ -329,6 +332,7 @@ export class SignalingRelay {
       measured: d.measured,
       reason: d.reason,
     });
+    this.host.onTier?.(client, d.tier);
   }
 
   private health(askingUser: string) {
