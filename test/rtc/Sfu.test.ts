@@ -61,6 +61,31 @@ describe('SFU configuration and absence', () => {
     }
   });
 
+  it('with Janus unreachable: /healthz says sfu down, webrtc:publish answers SFU_UNAVAILABLE', async () => {
+    const down = new JanusSfu({ urls: ['ws://127.0.0.1:1'], logger, requestTimeoutMs: 500 });
+    await down.start(300);
+    assert.equal(down.status(), 'down');
+    setSfu(down);
+    try {
+      const health = await api('GET', '/healthz');
+      assert.equal((health.body as any).checks.sfu, 'down');
+      const host = await registerUser('sfudown');
+      const stream = await startStream(host);
+      const room = await joinRoom(host, stream.roomId);
+      try {
+        const refused = nextMessage(room, 'webrtc:error');
+        room.send('webrtc:publish', { offer: 'v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n' });
+        const err = await refused;
+        assert.deepEqual([err.type, err.code], ['webrtc:publish', 'SFU_UNAVAILABLE']);
+      } finally {
+        await room.leave();
+      }
+    } finally {
+      setSfu(undefined);
+      await down.close();
+    }
+  });
+
   it('offers to Janus say a=setup:active (the client starts DTLS at once)', () => {
     assert.equal(
       preferClientActive('v=0\r\na=setup:actpass\r\nm=audio 9\r\na=setup:actpass\r\n'),
