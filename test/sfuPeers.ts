@@ -5,7 +5,15 @@
  * Janus sits behind (see test/janusNetns.ts); nothing else is contacted.
  */
 import type { Room } from '@colyseus/sdk';
-import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket, type RTCRtpTransceiver } from 'werift';
+import {
+  MediaStreamTrack,
+  RTCPeerConnection,
+  RtpHeader,
+  RtpPacket,
+  type RTCRtpTransceiver,
+  useSdesMid,
+  useSdesRTPStreamId,
+} from 'werift';
 
 export function peerConfig(address: string) {
   return {
@@ -112,6 +120,8 @@ export interface Viewer {
   /** Packets received from `feed` (all its kinds). */
   packetsFrom(feed: string, kind?: string): number;
   offers: number;
+  /** mid → the last byte of the last RTP payload (tells simulcast layers apart, see LAYER_FILL). */
+  lastFill: Map<string, number>;
   /** The last webrtc:subscription-offer payload. */
   lastOffer?: { offer: string; reason?: string; iceServers?: unknown[] };
   /** performance.now() of the first RTP packet. */
@@ -126,6 +136,7 @@ export async function watch(room: Room, address: string, feeds?: string[]): Prom
     pc,
     streams: new Map(),
     packets: new Map(),
+    lastFill: new Map(),
     offers: 0,
     packetsFrom: (feed, kind) => {
       let n = 0;
@@ -141,7 +152,8 @@ export async function watch(room: Room, address: string, feeds?: string[]): Prom
   pc.onTrack.subscribe((track) => {
     const mid = pc.getTransceivers().find((t) => t.receiver.tracks.includes(track))?.mid;
     if (!mid) return;
-    track.onReceiveRtp.subscribe(() => {
+    track.onReceiveRtp.subscribe((rtp) => {
+      viewer.lastFill.set(mid, rtp.payload[rtp.payload.length - 1] ?? 0);
       viewer.firstRtpAt ??= performance.now();
       viewer.packets.set(mid, (viewer.packets.get(mid) ?? 0) + 1);
     });
@@ -177,4 +189,71 @@ export async function watch(room: Room, address: string, feeds?: string[]): Prom
     await viewer.stop();
     throw err;
   }
+}
+
+/**
+ * Publishes three simulcast layers (rids h, m, l as Chrome orders them) of synthetic VP8 by sending
+ * each layer's RTP with its own SSRC and rid header extension (werift cannot send simulcast itself).
+ * Each layer's payload is filled with its own byte (LAYER_FILL) so a viewer can tell which arrives.
+ */
+export const LAYER_FILL = { h: 0x33, m: 0x22, l: 0x11 } as const;
+
+export async function publishSimulcast(room: Room, address: string): Promise<Publisher> {
+  const pc = new RTCPeerConnection({
+    ...peerConfig(address),
+    headerExtensions: { video: [useSdesMid(), useSdesRTPStreamId()], audio: [] },
+  });
+  const video = pc.addTransceiver(new MediaStreamTrack({ kind: 'video' }), { direction: 'sendonly' });
+  await pc.setLocalDescription(await pc.createOffer());
+  await gathered(pc);
+  const rids = ['h', 'm', 'l'] as const;
+  const offer = pc
+    .localDescription!.sdp.replace(/^a=ssrc.*\r\n/gm, '')
+    .replace(
+      /(m=video[^]*?)(a=rtcp-mux\r\n)/,
+      `$1$2${rids.map((r) => `a=rid:${r} send\r\n`).join('')}a=simulcast:send ${rids.join(';')}\r\n`,
+    );
+  const answered = reply<{ answer: string }>(room, 'webrtc:published', 'webrtc:publish');
+  room.send('webrtc:publish', { offer });
+  const { answer } = await answered;
+  await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+  const extId = (uri: string) => Number(new RegExp(`a=extmap:(\\d+)(?:/\\w+)? ${uri}`).exec(answer)?.[1]);
+  const midId = extId('urn:ietf:params:rtp-hdrext:sdes:mid');
+  const ridId = extId('urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id');
+  const pt = Number(/m=video \d+ [A-Z/]+ (\d+)/.exec(answer)?.[1] ?? 96);
+  const mid = video.mid!;
+  const layers = rids.map((rid, i) => ({
+    rid,
+    ssrc: 0x1000 + i,
+    seq: 1,
+    payload: Buffer.concat([VP8_PAYLOAD.subarray(0, 11), Buffer.alloc(300 - i * 100, LAYER_FILL[rid])]),
+  }));
+  let ts = 0;
+  const timer = setInterval(() => {
+    ts = (ts + 2970) >>> 0;
+    for (const l of layers) {
+      const header = new RtpHeader({
+        payloadType: pt,
+        sequenceNumber: l.seq,
+        timestamp: ts,
+        ssrc: l.ssrc,
+        marker: true,
+        extension: true,
+        extensions: [
+          { id: midId, payload: Buffer.from(mid) },
+          { id: ridId, payload: Buffer.from(l.rid) },
+        ],
+      });
+      l.seq = (l.seq + 1) & 0xffff;
+      video.sender.dtlsTransport?.sendRtp(l.payload, header).catch(() => undefined);
+    }
+  }, 33);
+  return {
+    pc,
+    answer,
+    stop: async () => {
+      clearInterval(timer);
+      await pc.close();
+    },
+  };
 }

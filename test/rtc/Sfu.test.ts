@@ -13,7 +13,7 @@ import { currentSfu, setSfu } from '../../src/rtc/sfu';
 import { JanusSfu, preferClientActive } from '../../src/rtc/sfu/JanusSfu';
 import { api, nextMessage, registerUser, registerUsers, sdk, type TestUser, testEnv, waitFor } from '../helpers';
 import { type JanusInNetns, janusUnavailable, startJanus } from '../janusNetns';
-import { publish, type Publisher, reply, type Viewer, watch } from '../sfuPeers';
+import { LAYER_FILL, publish, publishSimulcast, type Publisher, reply, type Viewer, watch } from '../sfuPeers';
 
 async function startStream(host: TestUser) {
   const res = await api('POST', '/api/webrtc/stream/start', { token: host.token, body: { title: 'SFU' } });
@@ -196,6 +196,29 @@ describe('SFU with real Janus (werift peers, real RTP)', function () {
     hostRoom.send('webrtc:unpublish', {});
     assert.equal((await gone).feed, host!.id);
     await waitFor(() => viewerRooms.every((r) => !r.state.feeds.has(host!.id)), 5000, 'feed gone');
+  });
+
+  it('simulcast: a viewer’s quality tier switches the layer Janus sends it', async () => {
+    const [host, viewer] = await registerUsers(2, 'simul');
+    const stream = await startStream(host!);
+    const hostRoom = await join(host!, stream.roomId);
+    const viewerRoom = await join(viewer!, stream.roomId);
+    track(await publishSimulcast(hostRoom, addr));
+    await waitFor(() => viewerRoom.state.feeds.get(host!.id)?.simulcast, 10_000, 'a simulcast feed');
+    const w = track(await watch(viewerRoom, addr));
+    const mid = [...w.streams].find(([, s]) => s.kind === 'video')![0];
+    await waitFor(() => (w.packets.get(mid) ?? 0) > 5, 10_000, 'video');
+    const layerIs = (fill: number) => () => w.lastFill.get(mid) === fill;
+    for (const [tier, fill] of [
+      ['poor', LAYER_FILL.l],
+      ['fair', LAYER_FILL.m],
+      ['excellent', LAYER_FILL.h],
+    ] as const) {
+      const switched = nextMessage(viewerRoom, 'webrtc:layer-selected');
+      viewerRoom.send('webrtc:adapt-quality', { tier });
+      await switched;
+      await waitFor(layerIs(fill), 10_000, `the ${tier} layer`);
+    }
   });
 
   it('PK battle: both hosts publish, a viewer receives both', async () => {
