@@ -210,7 +210,7 @@ export async function publishSimulcast(room: Room, address: string): Promise<Pub
   const offer = pc
     .localDescription!.sdp.replace(/^a=ssrc.*\r\n/gm, '')
     .replace(
-      /(m=video[^]*?)(a=rtcp-mux\r\n)/,
+      /(m=video[\s\S]*?)(a=rtcp-mux\r\n)/,
       `$1$2${rids.map((r) => `a=rid:${r} send\r\n`).join('')}a=simulcast:send ${rids.join(';')}\r\n`,
     );
   const answered = reply<{ answer: string }>(room, 'webrtc:published', 'webrtc:publish');
