@@ -113,6 +113,16 @@ const EnvSchema = z.object({
   TURN_SHARED_SECRET: z.string().optional(),
   TURN_CREDENTIAL_TTL_SECONDS: int(3600, 60),
 
+  // --- SFU (Janus VideoRoom) ------------------------------------------------
+  /** Janus WebSocket API, e.g. ws://127.0.0.1:8188; a comma-separated list spreads rooms by load. Unset = no SFU. */
+  JANUS_URL: z.string().optional(),
+  /** Janus general.api_secret, if Janus sets one. */
+  JANUS_API_SECRET: z.string().optional(),
+  /** The VideoRoom plugin's admin_key, if Janus sets one (needed to create rooms). */
+  JANUS_ADMIN_KEY: z.string().optional(),
+  /** A Janus request not answered within this fails (SFU_UNAVAILABLE / UNAVAILABLE). */
+  JANUS_REQUEST_TIMEOUT_MS: int(10_000, 100, 120_000),
+
   // --- stream filters ------------------------------------------------------
   FILTER_CREATOR_SHARE: ratio(0.7),
   /** Trending is recomputed at most this often (every request in between gets the same list). */
@@ -124,7 +134,29 @@ export type Config = z.infer<typeof EnvSchema> & {
   operatorPassword: string;
   /** Set only on the start that generated the operator password: printed once, then never again. */
   firstStartOperatorPassword?: string;
+  /** JANUS_URL split and checked; empty = no SFU. */
+  janusUrls: string[];
 };
+
+/** JANUS_URL → its ws:// or wss:// addresses, or the reason it is invalid. */
+export function parseJanusUrls(value: string | undefined): string[] | string {
+  if (!value) return [];
+  const urls = value
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  for (const u of urls) {
+    let parsed: URL;
+    try {
+      parsed = new URL(u);
+    } catch {
+      return `"${u}" is not a URL`;
+    }
+    if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') return `"${u}" must be a ws:// or wss:// address`;
+  }
+  if (new Set(urls).size !== urls.length) return 'lists the same address twice';
+  return urls;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings mean "unset" so `FOO= npm start` falls back to the default.
@@ -160,8 +192,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   // Outside production, a missing secret is generated once and kept in DATA_DIR (never a constant).
   const local = c.JWT_SECRET && c.OPERATOR_PASSWORD ? undefined : localSecrets(c.DATA_DIR);
+  const janusUrls = parseJanusUrls(c.JANUS_URL);
+  if (typeof janusUrls === 'string') throw new ConfigError(`Invalid configuration:\n  JANUS_URL: ${janusUrls}`);
   return {
     ...c,
+    janusUrls,
     jwtSecret: c.JWT_SECRET ?? local!.secrets.jwtSecret,
     operatorPassword: c.OPERATOR_PASSWORD ?? local!.secrets.operatorPassword,
     ...(local?.created && !c.OPERATOR_PASSWORD ? { firstStartOperatorPassword: local.secrets.operatorPassword } : {}),

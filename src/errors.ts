@@ -16,6 +16,8 @@ export const ErrorCode = {
   CAPACITY: 'CAPACITY',
   RATE_LIMITED: 'RATE_LIMITED',
   UNAVAILABLE: 'UNAVAILABLE',
+  /** No SFU is configured (JANUS_URL unset) or none is reachable. */
+  SFU_UNAVAILABLE: 'SFU_UNAVAILABLE',
   INTERNAL: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -34,6 +36,7 @@ const STATUS: Record<ErrorCode, number> = {
   CAPACITY: 409,
   RATE_LIMITED: 429,
   UNAVAILABLE: 503,
+  SFU_UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 

@@ -13,6 +13,7 @@ import { filtersFeature } from './filters/filtersFeature';
 import { multihostFeature } from './multihost/multihostFeature';
 import { pkFeature } from './pk/pkFeature';
 import { shoppingFeature } from './shopping/shoppingFeature';
+import { sfuFeature } from './rtc/sfu';
 import { webrtcFeature } from './rtc/webrtcFeature';
 
 export interface Feature {
@@ -49,6 +50,7 @@ export function roomDefinitions(
 
 export const features: Feature[] = [
   coreFeature,
+  sfuFeature,
   webrtcFeature,
   pkFeature,
   multihostFeature,

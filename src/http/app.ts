@@ -5,6 +5,7 @@ import express from 'express';
 import helmet from 'helmet';
 import type { AppContext } from '../context';
 import type { Feature } from '../features';
+import { sfuStatus } from '../rtc/sfu';
 import { webClient } from './webClient';
 import {
   accessLog,
@@ -63,6 +64,8 @@ export function buildApp(c: AppContext, features: Feature[], health: HealthState
       checks.presence = 'error';
     });
     const healthy = !health.draining && Object.values(checks).every((v) => v === 'ok');
+    // Reported, not required: without an SFU the server still runs (mesh only).
+    checks.sfu = sfuStatus();
     res
       .status(healthy ? 200 : 503)
       .json({ status: health.draining ? 'draining' : healthy ? 'ok' : 'degraded', checks, uptime: process.uptime() });

@@ -7,6 +7,7 @@ import { Room } from '@colyseus/core';
 import type { MapSchema } from '@colyseus/schema';
 import { forbidden } from '../errors';
 import type { Stats } from '../rtc/protocol';
+import type { SfuMedia } from '../rtc/SfuMedia';
 import type { SignalingRelay } from '../rtc/SignalingRelay';
 import type { HostFilters } from '../state/ActiveFilter';
 import { exposed } from './roomCall';
@@ -24,6 +25,8 @@ export abstract class HostRoom<S extends { filters: MapSchema<HostFilters> }>
   implements StreamHostRoom
 {
   protected relay!: SignalingRelay;
+  /** Media through the SFU (webrtc:publish / webrtc:subscribe). */
+  protected media!: SfuMedia;
 
   abstract isHost(userId: string): boolean;
 

@@ -23,6 +23,7 @@ import {
 } from '../domain/shopping/protocol';
 import { checkVoucher, orderTotal, priceAt, summarize } from '../domain/shopping/rules';
 import { AppError, ErrorCode, conflict, forbidden, invalidState, notFound } from '../errors';
+import { SfuMedia } from '../rtc/SfuMedia';
 import { LiveShoppingState, ShopProduct } from '../state/LiveShoppingState';
 import {
   type NewOrder,
@@ -85,6 +86,7 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
   override autoDispose = false;
 
   private session!: SessionRow;
+  private media!: SfuMedia;
   private products = new Map<string, LiveProduct>();
   private vouchers = new Map<string, LiveVoucher>();
   private inflight = new Map<string, Promise<OrderResult>>();
@@ -132,6 +134,10 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
       host: session.sellerName,
       viewerCount: 0,
     });
+    // The seller publishes to the SFU; buyers watch through it.
+    this.media = new SfuMedia({ room: this, canPublish: (id) => this.isHost(id), feeds: this.state.feeds });
+    this.media.register();
+    if (session.status === 'live') await this.media.goLive();
 
     handle(
       this,
@@ -169,12 +175,14 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
     this.countViewers();
   }
 
-  override onLeave(): void {
+  override onLeave(client: Client): void {
     this.countViewers();
+    void this.media.onLeave(client);
   }
 
   override async onDispose(): Promise<void> {
     if (!this.session) return; // onCreate refused this room (see roomCreation.ts): nothing to persist
+    await this.media?.dispose();
     const status = this.state.status;
     try {
       await this.persistInteractions();
@@ -220,6 +228,7 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
       await shoppingStore().markLive(this.session.id);
       this.state.status = 'live';
       await setListing(this, { status: 'live' });
+      await this.media.goLive();
       this.broadcast(ShopEvents.started, { sessionId: this.session.id });
       return this.snapshot();
     });

@@ -9,7 +9,9 @@ import type { Client, Delayed } from '@colyseus/core';
 import { z } from 'zod';
 import { ctx } from '../context';
 import { forbidden, invalidState } from '../errors';
+import { SfuMedia } from '../rtc/SfuMedia';
 import { SignalingRelay } from '../rtc/SignalingRelay';
+import { currentSfu } from '../rtc/sfu';
 import { LiveStreamState } from '../state/LiveStreamState';
 import { liveStreamStore } from '../stores/liveStreamStore';
 import { HostRoom } from './HostRoom';
@@ -47,14 +49,21 @@ export class LiveStreamRoom extends HostRoom<LiveStreamState> {
       status: 'live',
       viewerCount: 0,
     });
+    this.media = new SfuMedia({ room: this, canPublish: (id) => id === this.hostId, feeds: this.state.feeds });
+    this.media.register();
     // Viewers signal only the host, and their stats/toggles go to the host only (no viewer-to-viewer fan-out).
+    // With an SFU the host publishes once and viewers subscribe: no per-viewer offers (mesh refused).
     this.relay = new SignalingRelay({
       room: this,
       canSignal: () => true,
       peerState: this.state.peers,
       audienceOf: (userId) => (userId === this.hostId ? null : [this.hostId]),
+      topology: () => (currentSfu() ? 'sfu' : 'mesh'),
+      describe: () => this.media.describe(),
+      onTier: (client, tier) => this.media.tierChanged(client, tier),
     });
     this.relay.register();
+    await this.media.goLive();
     handle(this, LiveStreamEvents.end, z.object({}).passthrough(), (client) => {
       if (userOf(client).id !== this.hostId) throw forbidden('Only the host can end the stream');
       return this.end();
@@ -89,6 +98,7 @@ export class LiveStreamRoom extends HostRoom<LiveStreamState> {
 
   override onLeave(client: Client): void {
     this.relay.removeClient(client);
+    void this.media.onLeave(client);
     this.countViewers();
     const isHost = userOf(client).id === this.hostId;
     if (!isHost || this.clients.some((c) => c !== client && userOf(c).id === this.hostId)) return;
@@ -98,6 +108,7 @@ export class LiveStreamRoom extends HostRoom<LiveStreamState> {
 
   override async onDispose(): Promise<void> {
     if (!this.hostId) return; // onCreate refused this room (see roomCreation.ts): nothing to persist
+    await this.media?.dispose();
     if (!this.ended) await liveStreamStore().end(this.roomId, this.state.peakViewers, 'interrupted');
   }
 

@@ -22,6 +22,7 @@ import {
 } from '../domain/multihost/rules';
 import { AppError, conflict, ErrorCode, forbidden, invalidState, notFound } from '../errors';
 import { RtcEvents } from '../rtc/protocol';
+import { SfuMedia } from '../rtc/SfuMedia';
 import { SignalingRelay } from '../rtc/SignalingRelay';
 import { MhHost, MultiHostState } from '../state/MultiHostState';
 import { type HostRecord, multiHostStore, type SessionRow } from '../stores/multiHostStore';
@@ -91,10 +92,19 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
       room: this,
       canSignal: (client) => this.state.hosts.has(userOf(client).id),
       topology: () => this.state.topology as 'mesh' | 'sfu',
-      describe: () => ({ layout: this.state.layout, hosts: this.hostList() }),
+      describe: () => ({ layout: this.state.layout, hosts: this.hostList(), ...this.media.describe() }),
       peerState: this.state.peers,
+      onTier: (client, tier) => this.media.tierChanged(client, tier),
     });
     this.relay.register();
+    // Every host (1-9) publishes to the SFU; viewers always watch through it.
+    this.media = new SfuMedia({
+      room: this,
+      canPublish: (id) => this.state.hosts.has(id) && !this.ended,
+      feeds: this.state.feeds,
+      maxPublishers: session.maxHosts + 1,
+    });
+    this.media.register();
     handle(
       this,
       MhMessages.startMedia,
@@ -145,6 +155,7 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
 
   override onLeave(client: Client): void {
     this.relay.removeClient(client);
+    void this.media.onLeave(client);
     this.countViewers();
     const user = userOf(client);
     const host = this.state.hosts.get(user.id);
@@ -161,6 +172,7 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
 
   override async onDispose(): Promise<void> {
     if (!this.session) return; // onCreate refused this room (see roomCreation.ts): nothing to persist
+    await this.media?.dispose();
     if (!this.ended) await this.persist('interrupted', 'interrupted');
   }
 
@@ -172,6 +184,7 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
       if (this.state.status !== 'scheduled') throw invalidState(`Session is ${this.state.status}`);
       this.state.status = 'live';
       await multiHostStore().markLive(this.session.id);
+      await this.media.goLive();
       void this.setMetadata({ ...this.metadata, status: 'live' });
       this.broadcast(MhEvents.started, { sessionId: this.session.id });
       return this.summary();
@@ -409,6 +422,7 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
       stint.role = host.role as Role;
     }
     this.relay.removeUser(userId);
+    void this.media.removePublisher(userId);
     this.afterHostsChanged();
     this.countViewers();
     this.broadcast(MhEvents.left, { sessionId: this.session.id, userId, reason });

@@ -16,6 +16,7 @@ import { type BattleRow, type FinishResult, type GiftRecord, type GiftRow, pkSto
 import { giftCommitter } from '../pk/giftCommitter';
 import { parse } from '../validation';
 import { RtcEvents } from '../rtc/protocol';
+import { SfuMedia } from '../rtc/SfuMedia';
 import { SignalingRelay } from '../rtc/SignalingRelay';
 import { HostRoom } from './HostRoom';
 import { exposed } from './roomCall';
@@ -100,8 +101,13 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
       canSignal: (client) => this.isHost(userOf(client).id),
       topology: () => 'mesh',
       peerState: this.state.peers,
+      describe: () => this.media.describe(),
+      onTier: (client, tier) => this.media.tierChanged(client, tier),
     });
     this.relay.register();
+    // The two hosts publish to the SFU (from the countdown on); viewers subscribe to both.
+    this.media = new SfuMedia({ room: this, canPublish: (id) => this.isHost(id), feeds: this.state.feeds });
+    this.media.register();
     handle(
       this,
       PkMessages.startMedia,
@@ -154,6 +160,7 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
 
   override onLeave(client: Client): void {
     this.relay.removeClient(client);
+    void this.media.onLeave(client);
     const user = userOf(client);
     const host = this.hostState(user.id);
     this.countViewers();
@@ -174,6 +181,7 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
 
   override async onDispose(): Promise<void> {
     if (!this.battle) return; // onCreate refused this room (see roomCreation.ts): nothing to persist
+    await this.media?.dispose();
     if (this.ending) await this.ending.catch(() => undefined);
     const status = this.state.status as BattleStatus;
     if (status === 'pending' || status === 'countdown' || status === 'live') {
@@ -195,6 +203,7 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
       await pkStore().markCountdown(this.battle.id);
       if (this.state.status !== 'pending') throw invalidState(`Battle is ${this.state.status}`);
       this.setStatus('countdown', 'countdown');
+      await this.media.goLive();
       const startsAt = Date.now() + ctx().config.PK_COUNTDOWN_MS;
       this.state.startsAt = startsAt;
       this.state.endsAt = startsAt + this.battle.durationMinutes * ctx().config.PK_MINUTE_MS;

@@ -48,6 +48,8 @@ export interface RelayHost {
    * [host] for a viewer, so viewers signal only the host and nothing fans out viewer to viewer.
    */
   audienceOf?(userId: string): readonly string[] | null;
+  /** Told every quality-tier decision for a client (the SFU switches its simulcast layer). */
+  onTier?(client: Client, tier: Tier): void;
 }
 
 export interface PeerInfo {
@@ -88,7 +90,7 @@ export class SignalingRelay {
       if ((this.host.topology?.() ?? 'mesh') === 'sfu') {
         throw new AppError(
           ErrorCode.INVALID_STATE,
-          'This session has more than 4 hosts and uses SFU topology; peer-to-peer (mesh) offers are refused',
+          'This room uses SFU topology (webrtc:publish / webrtc:subscribe); peer-to-peer (mesh) offers are refused',
         );
       }
       this.relay(client, m.to, RtcEvents.offer, { sdp: m.sdp });
@@ -288,6 +290,7 @@ export class SignalingRelay {
     const resolution = RESOLUTION[tier];
     peer.info.quality = tier;
     this.host.peerState?.get(peer.info.userId)?.assign({ quality: tier, resolution: resolution.label });
+    this.host.onTier?.(client, tier);
     client.send(RtcEvents.qualityAdapted, {
       tier,
       resolution: resolution.label,
@@ -315,8 +318,11 @@ export class SignalingRelay {
    * request is decided: the SFU switches the viewer's simulcast layer here.
    */
   private adaptQuality(client: Client, requested: Tier): void {
-    const peer = this.peerOf(client);
-    const d = decideQuality(requested, peer.tracker.tier);
+    // In rooms with SFU media (onTier) a viewer need not be a signaling peer (PK and multi-host viewers
+    // cannot be one): it gets a decision from its request alone, and the SFU switches its layer.
+    const known = this.peersByUser.get(userOf(client).id);
+    const peer = known?.client === client ? known : this.host.onTier ? undefined : this.peerOf(client);
+    const d = decideQuality(requested, peer?.tracker.tier ?? null);
     const resolution = RESOLUTION[d.tier];
     client.send(RtcEvents.qualityAdapted, {
       tier: d.tier,
@@ -326,6 +332,7 @@ export class SignalingRelay {
       measured: d.measured,
       reason: d.reason,
     });
+    this.host.onTier?.(client, d.tier);
   }
 
   private health(askingUser: string) {

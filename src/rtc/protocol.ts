@@ -18,6 +18,13 @@ export const RtcMessages = {
   toggleTrack: 'webrtc:toggle-track',
   statsUpdate: 'webrtc:stats-update',
   healthCheck: 'webrtc:health-check',
+  // --- SFU (docs/protocol.md, "Media through the SFU") ---
+  publish: 'webrtc:publish',
+  unpublish: 'webrtc:unpublish',
+  subscribe: 'webrtc:subscribe',
+  subscriptionAnswer: 'webrtc:subscription-answer',
+  unsubscribe: 'webrtc:unsubscribe',
+  trickle: 'webrtc:trickle',
   adaptQuality: 'webrtc:adapt-quality',
 } as const;
 
@@ -37,6 +44,14 @@ export const RtcEvents = {
   healthStatus: 'webrtc:health-status',
   connectionWarning: 'webrtc:connection-warning',
   error: 'webrtc:error',
+  // --- SFU ---
+  published: 'webrtc:published',
+  unpublished: 'webrtc:unpublished',
+  subscriptionOffer: 'webrtc:subscription-offer',
+  subscribed: 'webrtc:subscribed',
+  trickle: 'webrtc:trickle',
+  layerSelected: 'webrtc:layer-selected',
+  sfuReset: 'webrtc:sfu-reset',
 } as const;
 
 const peerId = z.string().uuid();
@@ -97,3 +112,26 @@ export const AdaptQualityBody = z
   .strict()
   .refine((b) => b.tier !== undefined || b.quality !== undefined, 'tier is required')
   .transform((b) => ({ tier: (b.tier ?? b.quality)! }));
+
+// --- SFU -------------------------------------------------------------------------------
+
+const feedId = z.string().min(1).max(64);
+const sfuCandidate = z
+  .object({
+    candidate: z.string().max(CANDIDATE_MAX_BYTES),
+    sdpMid: z.string().max(64).nullable().optional(),
+    sdpMLineIndex: z.number().int().min(0).max(64).nullable().optional(),
+    usernameFragment: z.string().max(256).nullable().optional(),
+  })
+  .strict();
+
+export const PublishBody = z.object({ offer: sdp }).strict();
+export const UnpublishBody = z.object({}).strict();
+/** `feeds`: publishers' user ids from state.feeds; omitted = every live feed but your own. */
+export const SubscribeBody = z.object({ feeds: z.array(feedId).min(1).max(16).optional() }).strict();
+export const SubscriptionAnswerBody = z.object({ answer: sdp }).strict();
+export const UnsubscribeBody = z.object({}).strict();
+/** `candidate: null` = end of candidates. `target` says which of your two PeerConnections. */
+export const TrickleBody = z
+  .object({ target: z.enum(['publisher', 'subscriber']), candidate: sfuCandidate.nullable() })
+  .strict();

@@ -1,5 +1,6 @@
 import { schema, t } from '@colyseus/schema';
 import { HostFilters } from './ActiveFilter';
+import { SfuFeed } from './SfuFeed';
 
 /** A product in the stream as every viewer sees it. Prices in minor units; times epoch ms. */
 export const ShopProduct = schema(
@@ -35,6 +36,8 @@ export const LiveShoppingState = schema(
     pinnedProductId: t.string().default(''),
     viewerCount: t.number().default(0),
     filters: t.map(HostFilters),
+    /** Feeds live on the SFU, by publisher user id (what viewers subscribe to). */
+    feeds: t.map(SfuFeed),
   },
   'LiveShoppingState',
 );

@@ -1,5 +1,6 @@
 import { schema, t } from '@colyseus/schema';
 import { HostFilters } from './ActiveFilter';
+import { SfuFeed } from './SfuFeed';
 import { RtcPeer } from './RtcPeer';
 
 export const StreamHost = schema(
@@ -25,6 +26,8 @@ export const LiveStreamState = schema(
     /** WebRTC peers with their quality tier: the host only (viewers' tiers go to the host as events). */
     peers: t.map(RtcPeer),
     filters: t.map(HostFilters),
+    /** Feeds live on the SFU, by publisher user id (what viewers subscribe to). */
+    feeds: t.map(SfuFeed),
   },
   'LiveStreamState',
 );

@@ -1,5 +1,6 @@
 import { schema, t } from '@colyseus/schema';
 import { HostFilters } from './ActiveFilter';
+import { SfuFeed } from './SfuFeed';
 import { RtcPeer } from './RtcPeer';
 
 /** A host's place on screen, normalised to 0..1 (z: overlays above the main picture). */
@@ -49,6 +50,8 @@ export const MultiHostState = schema(
     pendingRequests: t.number().default(0),
     peers: t.map(RtcPeer),
     filters: t.map(HostFilters),
+    /** Feeds live on the SFU, by publisher user id (what viewers subscribe to). */
+    feeds: t.map(SfuFeed),
   },
   'MultiHostState',
 );

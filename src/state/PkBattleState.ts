@@ -1,5 +1,6 @@
 import { schema, t } from '@colyseus/schema';
 import { HostFilters } from './ActiveFilter';
+import { SfuFeed } from './SfuFeed';
 import { RtcPeer } from './RtcPeer';
 
 export const PkGifter = schema(
@@ -43,6 +44,8 @@ export const PkBattleState = schema(
     /** Empty until the end; stays empty on a draw. */
     winnerId: t.string().default(''),
     filters: t.map(HostFilters),
+    /** Feeds live on the SFU, by publisher user id (what viewers subscribe to). */
+    feeds: t.map(SfuFeed),
     /** The hosts' WebRTC peers with their quality tier. */
     peers: t.map(RtcPeer),
   },

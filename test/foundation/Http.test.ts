@@ -5,7 +5,7 @@ describe('HTTP surface', () => {
   it('GET /healthz checks the database and presence', async () => {
     const res = await api('GET', '/healthz');
     assert.equal(res.status, 200);
-    assert.deepEqual((res.body as any).checks, { database: 'ok', presence: 'ok' });
+    assert.deepEqual((res.body as any).checks, { database: 'ok', presence: 'ok', sfu: 'disabled' });
   });
 
   it('sends security headers, CORS and a request id', async () => {
