@@ -18,6 +18,8 @@ import {
 
 export interface HealthState {
   draining: boolean;
+  /** True until crash recovery (every feature's `ready` hook) has run: not healthy yet. */
+  starting?: boolean;
 }
 
 export function buildApp(c: AppContext, features: Feature[], health: HealthState): express.Express {
@@ -49,10 +51,9 @@ export function buildApp(c: AppContext, features: Feature[], health: HealthState
       c.logger.warn({ err }, 'healthz: presence check failed');
       checks.presence = 'error';
     });
-    const healthy = !health.draining && Object.values(checks).every((v) => v === 'ok');
-    res
-      .status(healthy ? 200 : 503)
-      .json({ status: health.draining ? 'draining' : healthy ? 'ok' : 'degraded', checks, uptime: process.uptime() });
+    const healthy = !health.draining && !health.starting && Object.values(checks).every((v) => v === 'ok');
+    const status = health.draining ? 'draining' : health.starting ? 'starting' : healthy ? 'ok' : 'degraded';
+    res.status(healthy ? 200 : 503).json({ status, checks, uptime: process.uptime() });
   });
 
   const api = express.Router();

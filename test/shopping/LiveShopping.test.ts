@@ -10,6 +10,7 @@ import {
   registerUser,
   registerUsers,
   sdk,
+  server,
   sleep,
   type TestUser,
   waitFor,
@@ -376,6 +377,27 @@ describe('Live shopping', function () {
     const again = await order(buyer, s.sessionId, { productId: p.id, voucherCode: 'ONE' });
     assert.equal(again.status, 201, 'stock and voucher use are available again');
     await room.leave();
+  });
+
+  it('paying a reservation whose expiry passed is 409 even before any room released it', async () => {
+    const seller = await registerUser('seller');
+    const buyer = await registerUser('buyer');
+    const p = await product(seller, { stock: 2 });
+    const s = await session(seller);
+    await addToStream(seller, s.sessionId, { productId: p.id, livePrice: 700 });
+    const o = await order(buyer, s.sessionId, { productId: p.id });
+    assert.equal(o.status, 201, JSON.stringify(o.body));
+    const id = o.body.data.order.id as string;
+    // A reservation left behind by a dead process: expired, still `reserved`, no timer to release it.
+    await server().context.ds.query(`UPDATE shop_orders SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      id,
+    ]);
+    const pay = await api('POST', `/api/live-shopping/orders/${id}/paid`, { headers: SERVICE() });
+    assert.equal(pay.status, 409, JSON.stringify(pay.body));
+    assert.equal(pay.body.code, 'INVALID_STATE');
+    assert.equal((await shoppingStore().getOrder(id))!.status, 'reserved', 'left for the release path');
+    await shoppingStore().release(id);
+    await assertIntegrity(s.sessionId);
   });
 
   it('a rush: hundreds of concurrent orders (messages, HTTP, retries) on a small flash sale sell exactly the stock', async () => {
