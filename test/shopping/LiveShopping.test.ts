@@ -400,6 +400,45 @@ describe('Live shopping', function () {
     await assertIntegrity(s.sessionId);
   });
 
+  it('a retried order whose first commit answer was lost is reserved in the room too and gets its expiry timer', async () => {
+    const seller = await registerUser('seller');
+    const buyer = await registerUser('buyer');
+    const p = await product(seller, { stock: 3 });
+    const s = await session(seller);
+    await addToStream(seller, s.sessionId, { productId: p.id, livePrice: 1500 });
+    const room = await join(buyer, s.roomId);
+    const [sp] = await shoppingStore().streamProducts(s.sessionId);
+    // The first attempt committed, but the room never heard back (a lost commit answer).
+    const first = await shoppingStore().placeOrder({
+      sessionId: s.sessionId,
+      streamProductId: sp!.id,
+      productId: p.id,
+      buyerId: buyer.id,
+      quantity: 1,
+      unitPrice: 1500,
+      discount: 0,
+      total: 1500,
+      flash: false,
+      voucherId: null,
+      idempotencyKey: 'lost-answer',
+      expiresAt: Date.now() + 4000, // long enough to see it counted before it expires
+    });
+    assert.equal(first.replayed, false);
+    const retry = await order(buyer, s.sessionId, { productId: p.id, idempotencyKey: 'lost-answer' });
+    assert.equal(retry.status, 200, JSON.stringify(retry.body));
+    assert.equal(retry.body.data.replayed, true);
+    await waitFor(() => room.state.products.get(p.id)?.remaining === 2, 3000, 'the room counts the reservation');
+    // And releases it when it expires, like any reservation it placed.
+    await waitFor(
+      async () => (await shoppingStore().getOrder(first.order.id))!.status === 'released',
+      9000,
+      'the reservation released on expiry',
+    );
+    await waitFor(() => room.state.products.get(p.id)?.remaining === 3, 3000, 'stock back');
+    await assertIntegrity(s.sessionId);
+    await room.leave();
+  });
+
   it('a rush: hundreds of concurrent orders (messages, HTTP, retries) on a small flash sale sell exactly the stock', async () => {
     const seller = await registerUser('seller');
     const STOCK = 25;
