@@ -21,6 +21,8 @@ export interface ServerProcess {
   serviceKey: string;
   /** The last lines the server printed (stdout and stderr). */
   output(): string;
+  /** The exit code if the process has exited (a signal gives its name), else null. */
+  exitCodeNow(): number | string | null;
   /** Resolves with the exit code (null when killed by a signal) once the process is gone. */
   exited: Promise<number | null>;
   /** CPU ms used so far by the server's node process. */
@@ -151,6 +153,7 @@ export async function startServerProcess(
     pid,
     env,
     output: () => output,
+    exitCodeNow: () => child.exitCode ?? child.signalCode ?? null,
     exited,
     operatorAuth: `Basic ${Buffer.from(`admin:${operatorPassword}`).toString('base64')}`,
     serviceKey,

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from '../../src/db/embeddedPostgres';
 import { api, type TestUser, waitFor } from '../helpers';
 import {
   creditOn,
@@ -315,5 +316,106 @@ describe('Faults: embedded PostgreSQL', function () {
     started.splice(0);
     assert.equal(await p3.stop(), 0);
     assert.ok(!isAlive(pg3), 'stopped with the server');
+  });
+});
+
+/** Every process of a PostgreSQL instance: the postmaster and its backends (SIGSTOP must reach them all). */
+function postgresProcesses(postmaster: number): number[] {
+  const out = [postmaster];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (parentOf(Number(d)) === postmaster) out.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+describe('Faults: database paused during a gift storm', function () {
+  this.timeout(120_000);
+  let db: EmbeddedDatabase | undefined;
+  let proc: ServerProcess | undefined;
+  after(async () => {
+    await proc?.stop();
+    await db?.stop();
+  });
+
+  it('SIGSTOP of every PostgreSQL process for 3 s: no crash, and no coin lost or doubled', async () => {
+    db = await startEmbeddedPostgres({
+      dir: path.join(os.tmpdir(), `live-arena-pause-${randomBytes(4).toString('hex')}`, 'pg'),
+      ephemeral: true,
+    });
+    proc = await startServerProcess({ ...faultEnv('public'), DATABASE_URL: db.url, DATABASE_SCHEMA: 'public' });
+    const p = proc;
+    const [a, b, ...viewers] = await usersOn(p, 6, 'pause');
+    for (const v of viewers) await creditOn(p, v, 10_000);
+    const battleId = await liveBattleOn(p, a!, b!);
+
+    // Each viewer sends gifts one after another, retrying the same requestId until it is acknowledged.
+    const acked: Array<{ sender: string; requestId: string }> = [];
+    const unavailable: number[] = [];
+    let stop = false;
+    const loops = viewers.map(async (v, k) => {
+      for (let i = 0; !stop; i++) {
+        const requestId = `p-${k}-${i}`;
+        for (;;) {
+          const r = await api('POST', `/api/pk-battles/${battleId}/gift`, {
+            baseUrl: p.url,
+            token: v.token,
+            body: { giftId: 'rose', to: i % 2 ? a!.id : b!.id, count: 1, requestId },
+          });
+          if (r.status < 300) break;
+          assert.ok(r.status === 503 || r.status === 500, `unexpected ${r.status} ${JSON.stringify(r.body)}`);
+          unavailable.push(r.status);
+          await new Promise((res) => setTimeout(res, 100));
+        }
+        acked.push({ sender: v.id, requestId });
+      }
+    });
+    await waitFor(() => acked.length >= 20, 20_000, 'gifts before the pause');
+    const paused = postgresProcesses(db.pid);
+    for (const pid of paused) process.kill(pid, 'SIGSTOP');
+    const ackedBefore = acked.length;
+    await new Promise((res) => setTimeout(res, 3000));
+    for (const pid of paused) process.kill(pid, 'SIGCONT');
+    await waitFor(() => acked.length >= ackedBefore + 40, 30_000, 'gifts after the pause');
+    stop = true;
+    await Promise.all(loops);
+
+    assert.equal(p.exitCodeNow(), null, 'the server is still running');
+    const health = await api('GET', '/healthz', { baseUrl: p.url });
+    assert.equal(health.status, 200);
+    const q = await sql('public', db.url);
+    try {
+      const rows = await q.q<{ sender_id: string; request_id: string; coins: number }>(
+        `SELECT sender_id, request_id, coins FROM pk_battle_gifts WHERE battle_id = $1`,
+        [battleId],
+      );
+      const committed = new Set(rows.map((r) => `${r.sender_id}:${r.request_id}`));
+      assert.equal(rows.length, acked.length, 'one gift row per acknowledged gift: nothing lost, nothing doubled');
+      for (const x of acked) assert.ok(committed.has(`${x.sender}:${x.requestId}`));
+      const [ledger] = await q.q(
+        `SELECT COALESCE(-sum(amount), 0)::int AS debited, count(*)::int AS debits FROM ledger_entries
+          WHERE reason = 'pk_gift' AND reference = $1`,
+        [`pk:${battleId}`],
+      );
+      assert.equal(ledger.debits, rows.length);
+      assert.equal(
+        ledger.debited,
+        rows.reduce((s, r) => s + r.coins, 0),
+      );
+      for (const v of viewers) {
+        const [u] = await q.q(`SELECT coins::int AS coins FROM users WHERE id = $1`, [v.id]);
+        const spent = rows.filter((r) => r.sender_id === v.id).reduce((s, r) => s + r.coins, 0);
+        assert.equal(u.coins, v.coins + 10_000 - spent, 'balance = credits - gifts');
+      }
+      const live = await api('GET', `/api/pk-battles/${battleId}`, { baseUrl: p.url, token: a!.token });
+      const scores = live.body.data.live.scores as Record<string, number>;
+      assert.equal(scores[a!.id]! + scores[b!.id]!, acked.length, 'the live score = committed gifts');
+    } finally {
+      await q.end();
+    }
   });
 });
