@@ -419,3 +419,85 @@ describe('Faults: database paused during a gift storm', function () {
     }
   });
 });
+
+/**
+ * A Redis database of the suite's own for the two-process case: the in-process test server is on
+ * REDIS_URL's database, and would otherwise be a third member of the cluster (and host rooms).
+ */
+function ownRedisUrl(): string {
+  const u = new URL(process.env.REDIS_URL!);
+  const db = Number(u.pathname.slice(1) || '0');
+  u.pathname = `/${(db + 8) % 16}`;
+  return u.toString();
+}
+
+/** Which process holds a room: the seat reservation names its public address. */
+async function holderOf(p: ServerProcess, user: TestUser, roomId: string): Promise<string> {
+  const res = await fetch(`${p.url}/matchmake/joinById/${roomId}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
+    body: '{}',
+  });
+  const body = (await res.json()) as { publicAddress?: string };
+  return body.publicAddress ?? p.url.replace('http://', '');
+}
+
+describe('Faults: two processes on Redis', function () {
+  this.timeout(120_000);
+  before(function () {
+    if (!process.env.REDIS_URL) this.skip();
+  });
+  const started: ServerProcess[] = [];
+  const schema = newSchema();
+  after(async () => {
+    await Promise.all(started.splice(0).map((p) => p.stop()));
+    await dropFaultSchema(schema);
+  });
+
+  it('kill -9 of one: the other keeps its battles going; the dead one’s battles are recovered by the next start', async () => {
+    const env = faultEnv(schema, { REDIS_URL: ownRedisUrl() });
+    const a = await startServerProcess(env);
+    started.push(a);
+    const b = await startServerProcess(env);
+    started.push(b);
+    const [viewer] = await usersOn(a, 1, 'rv');
+    await creditOn(a, viewer!, 10_000);
+    const addrA = a.url.replace('http://', '');
+    const battles: Array<{ id: string; roomId: string; onA: boolean; host: TestUser }> = [];
+    // The matchmaker spreads rooms over both processes: make battles until each holds one.
+    for (let i = 0; i < 8 && !(battles.some((x) => x.onA) && battles.some((x) => !x.onA)); i++) {
+      const [h1, h2] = await usersOn(a, 2, 'rh');
+      const via = i % 2 ? b : a;
+      const id = await liveBattleOn(via, h1!, h2!);
+      const got = await api('GET', `/api/pk-battles/${id}`, { baseUrl: via.url, token: h1!.token });
+      const roomId = got.body.data.roomId as string;
+      battles.push({ id, roomId, onA: (await holderOf(via, viewer!, roomId)) === addrA, host: h1! });
+    }
+    const onA = battles.filter((x) => x.onA);
+    const onB = battles.filter((x) => !x.onA);
+    assert.ok(onA.length && onB.length, 'rooms on both processes');
+
+    await kill9(a);
+    started.splice(0, 1);
+    for (const x of onB) {
+      const g = await api('POST', `/api/pk-battles/${x.id}/gift`, {
+        baseUrl: b.url,
+        token: viewer!.token,
+        body: { giftId: 'rose', to: x.host.id, requestId: `after-kill-${x.id}` },
+      });
+      assert.equal(g.status, 201, `a room on the surviving process keeps working: ${JSON.stringify(g.body)}`);
+    }
+
+    const c = await startServerProcess(env);
+    started.push(c);
+    for (const x of onA) {
+      const got = await api('GET', `/api/pk-battles/${x.id}`, { baseUrl: c.url, token: x.host.token });
+      assert.equal(got.body.data.status, 'interrupted', 'the dead process’s battle was recovered');
+    }
+    for (const x of onB) {
+      const got = await api('GET', `/api/pk-battles/${x.id}`, { baseUrl: c.url, token: x.host.token });
+      assert.equal(got.body.data.status, 'live', 'a battle alive on another process is left alone');
+      assert.equal(got.body.data.live.scores[x.host.id], 1);
+    }
+  });
+});
