@@ -192,7 +192,8 @@ describe('PK battles', function () {
   });
 
   it('a concurrent gift storm over room and HTTP balances to the coin', async () => {
-    const { a, b, battle, roomA, roomB } = await liveBattle(2);
+    // Long enough that the storm never meets the end on a loaded machine (a 3 s battle did: 409 ending).
+    const { a, b, battle, roomA, roomB } = await liveBattle(10);
     const viewers = await registerUsers(12, 'storm');
     const rooms = await Promise.all(viewers.map((v) => join(v, battle.roomId)));
     const perViewer = 15;
@@ -282,7 +283,8 @@ describe('PK battles', function () {
   });
 
   it('refuses bad gifts with an error to the sender only, and changes nothing', async () => {
-    const { a, b, battle, roomA, roomB } = await liveBattle(2);
+    // Long enough not to end while the refusals are checked (each must fail for its own reason, not "ending").
+    const { a, b, battle, roomA, roomB } = await liveBattle(10);
     const [rich, poor, other] = await registerUsers(3, 'gv');
     const poorBalance = await balanceOf(poor!);
     await server().context.wallet.debit({
