@@ -172,7 +172,7 @@ describe('Faults: kill -9 and restart', function () {
     const add = await api('POST', `/api/live-shopping/${sessionId}/products`, {
       baseUrl: p1.url,
       token: seller!.token,
-      body: { productId, livePrice: 4000, flashSale: { quantity: STOCK, expiresIn: 300, price: 1000 } },
+      body: { productId, livePrice: 4000, flashSale: { quantity: STOCK, expiresIn: 300_000, price: 1000 } },
     });
     assert.equal(add.status, 201, JSON.stringify(add.body));
     const v = await api('POST', `/api/live-shopping/${sessionId}/vouchers`, {
