@@ -186,6 +186,8 @@ function hint(logTail: string): string {
   if (/incompatible with this server|was initialized by PostgreSQL version/i.test(logTail))
     return 'the data folder was made by another PostgreSQL version: move it away, or set EMBEDDED_PG_DIR to a new folder';
   if (/could not create|No space left/i.test(logTail)) return 'free disk space, or set EMBEDDED_PG_DIR elsewhere';
+  if (/could not access the server configuration file|could not open file .*No such file/i.test(logTail))
+    return 'the data folder is incomplete (a first start that was interrupted?): move it away or delete it so a fresh one is created, or set EMBEDDED_PG_DIR';
   return 'read the log named above; or set DATABASE_URL to use an external PostgreSQL';
 }
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../../src/db/embeddedPostgres';
 import { api, type TestUser, waitFor } from '../helpers';
 import {
@@ -278,6 +278,28 @@ describe('Faults: embedded PostgreSQL', function () {
     JWT_SECRET: 'fault-embedded-secret-0123456789',
     REDIS_URL: '',
     LOG_LEVEL: 'info',
+  });
+
+  it('a data folder PostgreSQL cannot use: the start fails with a message naming the cause and the fix', async () => {
+    const bad = path.join(os.tmpdir(), `live-arena-baddir-${randomBytes(4).toString('hex')}`, 'pg');
+    mkdirSync(bad, { recursive: true });
+    writeFileSync(path.join(bad, 'PG_VERSION'), '9.6\n'); // made by a PostgreSQL this one cannot read
+    try {
+      const err = await startServerProcess({ ...env(), EMBEDDED_PG_DIR: bad }).then(
+        (p) => {
+          started.push(p);
+          return null;
+        },
+        (e: Error) => e,
+      );
+      assert.ok(err, 'the start fails');
+      assert.match(err.message, /failed to start/);
+      assert.match(err.message, /Embedded PostgreSQL exited during start/);
+      assert.match(err.message, /Fix: the data folder is incomplete/);
+      assert.doesNotMatch(err.message, /"error":"undefined"/);
+    } finally {
+      rmSync(path.dirname(bad), { recursive: true, force: true });
+    }
   });
 
   it('kill -9 of the server: its PostgreSQL stops too, and even an orphaned one does not block the next start', async () => {
