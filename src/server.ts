@@ -1,12 +1,14 @@
 /**
  * Assembles one server process: database (embedded or DATABASE_URL) → migrations →
- * presence/driver (local or Redis) → express + Colyseus on one HTTP server → features.
+ * presence/driver (local or Redis) → express + Colyseus on one HTTP server → features →
+ * crash recovery (every feature's `ready` hook, once at a time across processes) → healthy.
  * `stop()` drains: matchmaking stops, rooms dispose (and persist), then the database closes.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LocalDriver, LocalPresence, type MatchMakerDriver, matchMaker, type Presence, Server } from '@colyseus/core';
 import { WebSocketTransport } from '@colyseus/ws-transport';
+import type { DataSource } from 'typeorm';
 import { TokenService } from './auth/tokens';
 import type { Config } from './config';
 import { type AppContext, setContext } from './context';
@@ -44,6 +46,33 @@ async function createPresence(config: Config): Promise<{ presence: Presence; dri
   return { presence: new RedisPresence(config.REDIS_URL), driver: new RedisDriver(config.REDIS_URL) };
 }
 
+/**
+ * Runs `fn` while holding a PostgreSQL advisory lock keyed by the schema and step, so that of
+ * several processes starting together on one database only one migrates or recovers at a time
+ * (the others wait, then find nothing left to do). The lock is a session lock on one pooled
+ * connection; it is released on return, or by PostgreSQL if this process dies.
+ */
+export async function withStartupLock<T>(
+  ds: DataSource,
+  schema: string,
+  step: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  const key = `live-arena:${schema}:${step}`;
+  try {
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
+    try {
+      return await fn();
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => undefined);
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   logger.level = config.LOG_LEVEL;
   const features = opts.features ?? allFeatures;
@@ -57,7 +86,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   await prepareSchema(url, config.DATABASE_SCHEMA);
   const ds = createDataSource({ url, schema: config.DATABASE_SCHEMA, poolSize: config.DATABASE_POOL_SIZE });
   await ds.initialize();
-  const ran = await ds.runMigrations({ transaction: 'each' });
+  // Two processes starting together on one database: one migrates, the other waits and finds nothing to do.
+  const ran = await withStartupLock(ds, config.DATABASE_SCHEMA, 'migrations', () =>
+    ds.runMigrations({ transaction: 'each' }),
+  );
   if (ran.length) logger.info({ migrations: ran.map((m) => m.name) }, 'migrations applied');
 
   const { presence, driver } = await createPresence(config);
@@ -75,7 +107,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   setContext(context);
   for (const f of features) await f.start?.(context);
 
-  const health: HealthState = { draining: false };
+  const health: HealthState = { draining: false, starting: true };
   const app = buildApp(context, features, health);
   const httpServer = http.createServer(app);
   const port = opts.port ?? config.PORT;
@@ -103,6 +135,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     { port: actualPort, database: embedded ? 'embedded' : 'external', presence: config.REDIS_URL ? 'redis' : 'local' },
     'server listening',
   );
+  // Crash recovery: rows a dead process left live are closed before /healthz says ok. It needs the
+  // matchmaker (with Redis, a room alive on another process is left alone), so it runs after listen.
+  await withStartupLock(ds, config.DATABASE_SCHEMA, 'recovery', async () => {
+    for (const f of features) await f.ready?.(context);
+  });
+  health.starting = false;
+  logger.info('recovery done, ready');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

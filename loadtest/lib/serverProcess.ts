@@ -19,6 +19,12 @@ export interface ServerProcess {
   env: Record<string, string>;
   operatorAuth: string;
   serviceKey: string;
+  /** The last lines the server printed (stdout and stderr). */
+  output(): string;
+  /** The exit code if the process has exited (a signal gives its name), else null. */
+  exitCodeNow(): number | string | null;
+  /** Resolves with the exit code (null when killed by a signal) once the process is gone. */
+  exited: Promise<number | null>;
   /** CPU ms used so far by the server's node process. */
   cpuMs(): number;
   /** CPU ms used so far by the server's child processes (the embedded PostgreSQL). */
@@ -63,7 +69,7 @@ function descendants(pid: number): number[] {
 
 export async function startServerProcess(
   extraEnv: Record<string, string> = {},
-  opts: { ownDatabase?: boolean } = {},
+  opts: { ownDatabase?: boolean; nodeArgs?: string[] } = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
   // A scenario that seeds or checks rows itself gets a database this process owns, shared with the server.
@@ -106,7 +112,7 @@ export async function startServerProcess(
   };
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(__dirname, '..', '..', 'src', 'index.ts')],
+    ['--import', 'tsx', ...(opts.nodeArgs ?? []), path.join(__dirname, '..', '..', 'src', 'index.ts')],
     {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -114,10 +120,10 @@ export async function startServerProcess(
   );
   let output = '';
   child.stdout?.on('data', (d) => {
-    output = (output + d).slice(-4000);
+    output = (output + d).slice(-20000);
   });
   child.stderr?.on('data', (d) => {
-    output = (output + d).slice(-4000);
+    output = (output + d).slice(-20000);
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   // Never outlive the process that started us (a test that times out must not leave a server on Redis).
@@ -127,7 +133,7 @@ export async function startServerProcess(
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited during start:\n${output}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited during start:\n${output}`);
     const ok = await fetch(`${url}/healthz`).then(
       (r) => r.ok,
       () => false,
@@ -146,6 +152,9 @@ export async function startServerProcess(
     databaseSchema: env.DATABASE_SCHEMA ?? 'public',
     pid,
     env,
+    output: () => output,
+    exitCodeNow: () => child.exitCode ?? child.signalCode ?? null,
+    exited,
     operatorAuth: `Basic ${Buffer.from(`admin:${operatorPassword}`).toString('base64')}`,
     serviceKey,
     cpuMs: () => procCpuMs(pid),

@@ -31,6 +31,8 @@ const MONITOR_COLUMNS: NonNullable<Parameters<typeof monitor>[0]>['columns'] = [
 
 export interface HealthState {
   draining: boolean;
+  /** True until crash recovery (every feature's `ready` hook) has run: not healthy yet. */
+  starting?: boolean;
 }
 
 export function buildApp(c: AppContext, features: Feature[], health: HealthState): express.Express {
@@ -63,12 +65,11 @@ export function buildApp(c: AppContext, features: Feature[], health: HealthState
       c.logger.warn({ err }, 'healthz: presence check failed');
       checks.presence = 'error';
     });
-    const healthy = !health.draining && Object.values(checks).every((v) => v === 'ok');
+    const healthy = !health.draining && !health.starting && Object.values(checks).every((v) => v === 'ok');
+    const status = health.draining ? 'draining' : health.starting ? 'starting' : healthy ? 'ok' : 'degraded';
     // Reported, not required: without an SFU the server still runs (mesh only).
     checks.sfu = sfuStatus();
-    res
-      .status(healthy ? 200 : 503)
-      .json({ status: health.draining ? 'draining' : healthy ? 'ok' : 'degraded', checks, uptime: process.uptime() });
+    res.status(healthy ? 200 : 503).json({ status, checks, uptime: process.uptime() });
   });
 
   const api = express.Router();

@@ -153,7 +153,7 @@ export function shoppingRoutes(c: AppContext): Router {
     if (!order) throw notFound('Order');
     if (order.status === 'paid') return ok(res, { order, replayed: true });
     const paid = await shoppingStore().markPaid(orderId);
-    if (!paid) throw invalidState('Order reservation was released; it can no longer be paid');
+    if (!paid) throw invalidState('Order reservation expired or was released; it can no longer be paid');
     const session = await shoppingStore().getSession(order.sessionId);
     if (session?.roomId) await callRoom(session.roomId, 'rpcPaid', [orderId]).catch(() => undefined);
     ok(res, { order: paid, replayed: false });

@@ -35,6 +35,7 @@ import {
 } from '../stores/shoppingStore';
 import { orderCommitter } from '../shopping/orderCommitter';
 import { parse } from '../validation';
+import { safely } from './safely';
 import { exposed } from './roomCall';
 import { requireServerCreated } from './roomCreation';
 import { applyRoomDefaults, authenticate, handle, reportViewers, setListing, userOf } from './roomKit';
@@ -94,6 +95,8 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
   private uniqueViewers = new Set<string>();
   private peakViewers = 0;
   private closing = false;
+  /** Orders already in this room's stock counters (loaded at create, or placed through it). */
+  private counted = new Set<string>();
 
   // --- lifecycle ------------------------------------------------------------------
 
@@ -122,6 +125,7 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
     for (const u of await store.voucherUsesByUser(session.id)) byId.get(u.voucherId)?.usesByUser.set(u.userId, u.n);
     for (const o of await store.sessionOrders(session.id)) {
       if (o.status === 'released') continue;
+      this.counted.add(o.id);
       if (o.status === 'reserved') this.scheduleExpiry(o);
       const lp = this.products.get(o.productId);
       if (lp) lp.perBuyer.set(o.buyerId, (lp.perBuyer.get(o.buyerId) ?? 0) + o.quantity);
@@ -527,9 +531,21 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
     }
     if (placed.replayed) {
       undo();
-      return { order: this.publicOrder(placed.order), replayed: true };
+      const prior = placed.order;
+      if (!this.counted.has(prior.id) && prior.status !== 'released') {
+        // The first attempt committed but its answer was lost (the buyer saw UNAVAILABLE): this room
+        // never counted it. It is reserved in the database, so reserve it here too, as committed
+        // (its own quantity and voucher), with its expiry timer.
+        this.counted.add(prior.id);
+        const v = prior.voucherId ? [...this.vouchers.values()].find((x) => x.id === prior.voucherId) : undefined;
+        this.adjust(lp, buyer.id, prior.quantity, prior.flash, v, -1);
+        if (prior.status === 'reserved') this.scheduleExpiry(prior);
+        this.afterStockChange(lp);
+      }
+      return { order: this.publicOrder(prior), replayed: true };
     }
     const order = placed.order;
+    this.counted.add(order.id);
     this.scheduleExpiry(order);
     this.afterStockChange(lp);
     for (const c of this.clients) {
@@ -586,7 +602,7 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
     const delay = Math.max(0, o.expiresAt - Date.now());
     this.expiryTimers.set(
       o.id,
-      this.clock.setTimeout(() => void this.expire(o), delay),
+      this.clock.setTimeout(() => safely(this, 'release expired reservation', () => this.expire(o)), delay),
     );
   }
 
@@ -598,7 +614,7 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
       ctx().logger.error({ err, orderId: o.id }, 'reservation release failed; retrying');
       this.expiryTimers.set(
         o.id,
-        this.clock.setTimeout(() => void this.expire(o), 1000),
+        this.clock.setTimeout(() => safely(this, 'release expired reservation', () => this.expire(o)), 1000),
       );
       return;
     }

@@ -17,6 +17,7 @@ import { liveStreamStore } from '../stores/liveStreamStore';
 import { HostRoom } from './HostRoom';
 import { exposed } from './roomCall';
 import { requireServerCreated } from './roomCreation';
+import { safely } from './safely';
 import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
 
 export const LiveStreamEvents = {
@@ -31,6 +32,8 @@ export class LiveStreamRoom extends HostRoom<LiveStreamState> {
   private hostId!: string;
   private hostGone?: Delayed;
   private ended = false;
+  /** The stream's row says how it ended (else onDispose, or the next start's recovery, records it). */
+  private persisted = false;
 
   override async onCreate(options: { hostId: string; hostName: string; title: string }): Promise<void> {
     requireServerCreated(options);
@@ -70,7 +73,7 @@ export class LiveStreamRoom extends HostRoom<LiveStreamState> {
     });
     // Nobody joined at all: do not keep an empty stream forever.
     this.hostGone = this.clock.setTimeout(
-      () => void this.end(),
+      () => safely(this, 'end unjoined stream', () => this.end()),
       Math.max(ctx().config.STREAM_RECONNECT_GRACE_MS, 10_000),
     );
   }
@@ -103,13 +106,21 @@ export class LiveStreamRoom extends HostRoom<LiveStreamState> {
     const isHost = userOf(client).id === this.hostId;
     if (!isHost || this.clients.some((c) => c !== client && userOf(c).id === this.hostId)) return;
     this.state.host.connected = false;
-    this.hostGone ??= this.clock.setTimeout(() => void this.end(), ctx().config.STREAM_RECONNECT_GRACE_MS);
+    this.hostGone ??= this.clock.setTimeout(
+      () => safely(this, 'end after host left', () => this.end()),
+      ctx().config.STREAM_RECONNECT_GRACE_MS,
+    );
   }
 
   override async onDispose(): Promise<void> {
     if (!this.hostId) return; // onCreate refused this room (see roomCreation.ts): nothing to persist
     await this.media?.dispose();
-    if (!this.ended) await liveStreamStore().end(this.roomId, this.state.peakViewers, 'interrupted');
+    if (this.persisted) return;
+    try {
+      await liveStreamStore().end(this.roomId, this.state.peakViewers, this.ended ? 'ended' : 'interrupted');
+    } catch (err) {
+      ctx().logger.error({ err, streamId: this.roomId }, 'live stream end not recorded; the next start closes it');
+    }
   }
 
   // --- HTTP (callRoom) ---------------------------------------------------------------
@@ -152,7 +163,13 @@ export class LiveStreamRoom extends HostRoom<LiveStreamState> {
     this.ended = true;
     this.state.status = 'ended';
     this.publishListing();
-    await liveStreamStore().end(this.roomId, this.state.peakViewers);
+    try {
+      await liveStreamStore().end(this.roomId, this.state.peakViewers);
+      this.persisted = true;
+    } catch (err) {
+      // The stream still ends for everyone; onDispose tries the write again.
+      ctx().logger.error({ err, streamId: this.roomId }, 'live stream end not recorded yet');
+    }
     this.broadcast(LiveStreamEvents.ended, { streamId: this.roomId, peakViewers: this.state.peakViewers });
     this.clock.setTimeout(() => void this.disconnect(), 500);
   }

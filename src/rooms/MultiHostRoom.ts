@@ -30,6 +30,7 @@ import { HostRoom } from './HostRoom';
 import { exposed } from './roomCall';
 import { requireServerCreated } from './roomCreation';
 import { applyRoomDefaults, authenticate, handle, reportViewers, userOf } from './roomKit';
+import { safely } from './safely';
 
 /** A pending invitation (invitee → who invited) or join request (requester), with its expiry timer. */
 interface Pending {
@@ -58,6 +59,9 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
   private stints = new Map<string, Stint>();
   private primaryGone?: Delayed;
   private ended = false;
+  private endReason?: string;
+  /** The session row says how it ended (else onDispose, or the next start's recovery, records it). */
+  private persisted = false;
 
   // --- lifecycle ------------------------------------------------------------------
 
@@ -123,7 +127,7 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
     handle(this, MhMessages.changeLayout, LayoutBody, (client, m) => this.changeLayout(userOf(client).id, m));
     // A session nobody starts within an hour is closed.
     this.clock.setTimeout(() => {
-      if (this.state.status === 'scheduled') void this.end('never-started');
+      if (this.state.status === 'scheduled') safely(this, 'end never-started session', () => this.end('never-started'));
     }, 3_600_000);
   }
 
@@ -164,7 +168,7 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
     if (host.role === 'primary' && !this.ended) {
       // The session lives on for the grace window; the primary host's return keeps it.
       this.primaryGone ??= this.clock.setTimeout(
-        () => void this.end('primary-left'),
+        () => safely(this, 'end after primary left', () => this.end('primary-left')),
         ctx().config.MULTIHOST_RECONNECT_GRACE_MS,
       );
     }
@@ -173,7 +177,15 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
   override async onDispose(): Promise<void> {
     if (!this.session) return; // onCreate refused this room (see roomCreation.ts): nothing to persist
     await this.media?.dispose();
-    if (!this.ended) await this.persist('interrupted', 'interrupted');
+    if (this.persisted) return;
+    try {
+      await this.persist(this.ended ? 'ended' : 'interrupted', this.endReason ?? 'interrupted');
+    } catch (err) {
+      ctx().logger.error(
+        { err, sessionId: this.session.id },
+        'multi-host session not recorded; the next start closes it',
+      );
+    }
   }
 
   // --- REST through callRoom ----------------------------------------------------------
@@ -185,7 +197,9 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
       this.state.status = 'live';
       await multiHostStore().markLive(this.session.id);
       await this.media.goLive();
-      void this.setMetadata({ ...this.metadata, status: 'live' });
+      this.setMetadata({ ...this.metadata, status: 'live' }).catch((err: unknown) =>
+        ctx().logger.warn({ err, sessionId: this.session.id }, 'room metadata not updated'),
+      );
       this.broadcast(MhEvents.started, { sessionId: this.session.id });
       return this.summary();
     });
@@ -446,7 +460,7 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
     const map = kind === 'invite' ? this.invites : this.requests;
     map.get(userId)?.timer.clear();
     const timer = this.clock.setTimeout(
-      () => void this.expireInvitation(kind, userId),
+      () => safely(this, `expire ${kind}`, () => this.expireInvitation(kind, userId)),
       Math.max(0, p.expiresAt - Date.now()),
     );
     map.set(userId, { ...p, timer });
@@ -483,8 +497,15 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
     if (this.ended) return;
     this.ended = true;
     for (const p of [...this.invites.values(), ...this.requests.values()]) p.timer.clear();
+    this.endReason = reason;
     this.state.status = 'ended';
-    await this.persist('ended', reason);
+    try {
+      await this.persist('ended', reason);
+      this.persisted = true;
+    } catch (err) {
+      // The session still ends for everyone; onDispose tries the write again.
+      ctx().logger.error({ err, sessionId: this.session.id }, 'multi-host session end not recorded yet');
+    }
     this.broadcast(MhEvents.ended, { sessionId: this.session.id, reason });
     this.clock.setTimeout(() => void this.disconnect(), 500);
   }

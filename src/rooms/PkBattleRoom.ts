@@ -22,6 +22,7 @@ import { HostRoom } from './HostRoom';
 import { exposed } from './roomCall';
 import { requireServerCreated } from './roomCreation';
 import { applyRoomDefaults, authenticate, handle, reportViewers, userOf } from './roomKit';
+import { safely } from './safely';
 
 /** How often gift events are flushed to viewers (one message per tick, not per gift). */
 const GIFT_FLUSH_MS = 100;
@@ -59,6 +60,10 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
   private connectedSince = new Map<string, number>();
   private liveSince = 0;
   private ending?: Promise<FinishResult | undefined>;
+  /** A step failed (the database refused the end, say): no more gifts, close, record as interrupted. */
+  private failed = false;
+  /** `sender:requestId` of every gift already on the live score (a replay of one of them is not scored twice). */
+  private scored = new Set<string>();
   private closing = false;
 
   // --- lifecycle ------------------------------------------------------------------
@@ -91,7 +96,16 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
     s.hostB.id = battle.hostB;
     s.hostB.name = battle.hostBName;
     s.inviteExpiresAt = Date.now() + ctx().config.PK_INVITE_TIMEOUT_MS;
-    this.clock.setTimeout(() => void this.closeUnplayed('expired'), ctx().config.PK_INVITE_TIMEOUT_MS);
+    this.clock.setTimeout(
+      () =>
+        safely(
+          this,
+          'expire invitation',
+          () => this.closeUnplayed('expired'),
+          (err) => this.fail(err),
+        ),
+      ctx().config.PK_INVITE_TIMEOUT_MS,
+    );
 
     handle(this, PkMessages.gift, GiftBody, async (client, m) => {
       client.send(PkEvents.giftAccepted, await this.gift(userOf(client), m));
@@ -177,18 +191,24 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
         this.clock.setTimeout(() => void this.end(user.id), ctx().config.PK_RECONNECT_GRACE_MS),
       );
     }
+    // (end() never rejects: its failures move the battle to the `failed` phase.)
   }
 
   override async onDispose(): Promise<void> {
     if (!this.battle) return; // onCreate refused this room (see roomCreation.ts): nothing to persist
     await this.media?.dispose();
-    if (this.ending) await this.ending.catch(() => undefined);
+    if (this.ending) await this.ending; // never rejects
     const status = this.state.status as BattleStatus;
-    if (status === 'pending' || status === 'countdown' || status === 'live') {
-      // Shutdown or a dead room: keep what was committed, pay no rewards, free the hosts.
+    if (this.failed || status === 'pending' || status === 'countdown' || status === 'live') {
+      // Shutdown, a failed step or a dead room: keep what was committed, pay no rewards, free the hosts.
       await this.drainGifts();
-      await pkStore().interruptBattle(this.battle.id);
-      ctx().logger.warn({ battleId: this.battle.id, status }, 'pk battle interrupted');
+      try {
+        await pkStore().interruptBattle(this.battle.id);
+        ctx().logger.warn({ battleId: this.battle.id, status, failed: this.failed }, 'pk battle interrupted');
+      } catch (err) {
+        // The next start's recovery closes it (the room is gone by then).
+        ctx().logger.error({ err, battleId: this.battle.id }, 'pk battle could not be recorded as interrupted');
+      }
     }
   }
 
@@ -209,7 +229,16 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
       this.state.endsAt = startsAt + this.battle.durationMinutes * ctx().config.PK_MINUTE_MS;
       this.broadcast(PkEvents.accepted, { battleId: this.battle.id, startsAt, endsAt: this.state.endsAt });
       this.notifyHosts(PkEvents.accepted, { battleId: this.battle.id, roomId: this.roomId, startsAt });
-      this.clock.setTimeout(() => void this.goLive(), ctx().config.PK_COUNTDOWN_MS);
+      this.clock.setTimeout(
+        () =>
+          safely(
+            this,
+            'go live',
+            () => this.goLive(),
+            (err) => this.fail(err),
+          ),
+        ctx().config.PK_COUNTDOWN_MS,
+      );
       return this.summary();
     });
   }
@@ -234,7 +263,7 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
   }
 
   private async goLive(): Promise<void> {
-    if (this.state.status !== 'countdown') return;
+    if (this.state.status !== 'countdown' || this.ending || this.failed) return;
     const startedAt = Date.now();
     const endsAt = startedAt + this.battle.durationMinutes * ctx().config.PK_MINUTE_MS;
     this.state.startsAt = startedAt;
@@ -276,6 +305,7 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
   }
 
   private async gift(sender: AuthUser, m: GiftBody): Promise<GiftAck> {
+    if (this.ending || this.failed) throw invalidState('Battle is ending, not live');
     if (this.state.status !== 'live') throw invalidState(`Battle is ${this.state.status}, not live`);
     if (!this.hosts.includes(m.to)) throw badRequest('to: must be one of the two hosts of this battle');
     if (this.hosts.includes(sender.id)) throw forbidden('Hosts cannot send gifts in their own battle');
@@ -297,8 +327,13 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
     } finally {
       this.inflight.delete(pending);
     }
-    // Committed: now it scores. A replay was already applied by its first attempt.
-    if (!rec.replayed) this.applyGift(rec, sender, gift);
+    // Committed: now it scores, once. A replay whose first attempt this room never learned the outcome
+    // of (the commit's answer was lost) is scored now; one it did score is not scored again.
+    const key = `${sender.id}:${rec.requestId}`;
+    if (!this.scored.has(key)) {
+      this.scored.add(key);
+      this.applyGift(rec, sender, this.gifts.get(rec.giftId) ?? gift);
+    }
     return {
       battleId: this.battle.id,
       requestId: rec.requestId,
@@ -367,59 +402,77 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
 
   // --- end ------------------------------------------------------------------------
 
-  /** Time is up (or a host forfeited): settle in-flight gifts, decide, pay, persist, announce. */
+  /**
+   * Time is up (or a host forfeited): phase `ending` (no more gifts), settle in-flight gifts,
+   * decide, pay, persist, then `ended`/`result`. If the database refuses the finish (three
+   * attempts, spaced on the room clock), phase `failed`: the room closes and records the
+   * battle as interrupted (scores kept, no rewards). Never rejects.
+   */
   private end(forfeitedBy?: string): Promise<FinishResult | undefined> {
-    this.ending ??= (async () => {
-      if (this.state.status !== 'live' && this.state.status !== 'countdown') return undefined;
-      const activity = this.activity();
-      this.setStatus('ended', 'result');
-      await this.drainGifts();
-      for (const t of this.forfeitTimers.values()) t.clear();
-      let result: FinishResult | undefined;
-      for (let attempt = 1; !result; attempt++) {
-        try {
-          result = await pkStore().finishBattle(this.battle.id, {
-            forfeitedBy,
-            activity,
-            minPresence: ctx().config.PK_MIN_PRESENCE,
-            rewards: {
-              winnerCoins: ctx().config.PK_WINNER_REWARD_COINS,
-              drawCoins: ctx().config.PK_DRAW_REWARD_COINS,
-              winnerXp: ctx().config.PK_WINNER_XP,
-              loserXp: ctx().config.PK_LOSER_XP,
-              drawXp: ctx().config.PK_DRAW_XP,
-            },
-          });
-        } catch (err) {
-          ctx().logger.error({ err, battleId: this.battle.id, attempt }, 'pk battle finish failed');
-          if (attempt >= 3) {
-            this.setStatus('live', 'battle'); // let onDispose record it as interrupted
-            this.closeSoon();
-            return undefined;
-          }
-          await new Promise((r) => setTimeout(r, 200 * attempt));
-        }
-      }
-      this.flushGiftEvents();
-      this.state.hostA.score = result.scores[this.battle.hostA] ?? 0;
-      this.state.hostB.score = result.scores[this.battle.hostB] ?? 0;
-      this.state.winnerId = result.winner ?? '';
-      // Patch now, so every client's state already shows the result when the event arrives.
-      this.broadcastPatch();
-      const payload = {
-        battleId: this.battle.id,
-        winner: result.winner,
-        scores: result.scores,
-        rewards: result.rewards,
-        mvp: result.mvp,
-        reason: result.endReason,
-      };
-      this.broadcast(PkEvents.ended, payload);
-      this.notifyHosts(PkEvents.ended, payload);
-      this.closeSoon(ctx().config.PK_RESULT_PHASE_MS);
-      return result;
-    })();
+    this.ending ??= this.finish(forfeitedBy).catch((err: unknown) => {
+      this.fail(err);
+      return undefined;
+    });
     return this.ending;
+  }
+
+  private async finish(forfeitedBy?: string): Promise<FinishResult | undefined> {
+    if (this.state.status !== 'live' && this.state.status !== 'countdown') return undefined;
+    const activity = this.activity();
+    this.state.phase = 'ending';
+    await this.drainGifts();
+    for (const t of this.forfeitTimers.values()) t.clear();
+    let result: FinishResult | undefined;
+    for (let attempt = 1; !result; attempt++) {
+      try {
+        result = await pkStore().finishBattle(this.battle.id, {
+          forfeitedBy,
+          activity,
+          minPresence: ctx().config.PK_MIN_PRESENCE,
+          rewards: {
+            winnerCoins: ctx().config.PK_WINNER_REWARD_COINS,
+            drawCoins: ctx().config.PK_DRAW_REWARD_COINS,
+            winnerXp: ctx().config.PK_WINNER_XP,
+            loserXp: ctx().config.PK_LOSER_XP,
+            drawXp: ctx().config.PK_DRAW_XP,
+          },
+        });
+      } catch (err) {
+        ctx().logger.error({ err, battleId: this.battle.id, attempt }, 'pk battle finish failed');
+        if (attempt >= 3) throw err;
+        await new Promise((r) => this.clock.setTimeout(r, 200 * attempt));
+      }
+    }
+    this.setStatus('ended', 'result');
+    this.flushGiftEvents();
+    this.state.hostA.score = result.scores[this.battle.hostA] ?? 0;
+    this.state.hostB.score = result.scores[this.battle.hostB] ?? 0;
+    this.state.winnerId = result.winner ?? '';
+    // Patch now, so every client's state already shows the result when the event arrives.
+    this.broadcastPatch();
+    const payload = {
+      battleId: this.battle.id,
+      winner: result.winner,
+      scores: result.scores,
+      rewards: result.rewards,
+      mvp: result.mvp,
+      reason: result.endReason,
+    };
+    this.broadcast(PkEvents.ended, payload);
+    this.notifyHosts(PkEvents.ended, payload);
+    this.closeSoon(ctx().config.PK_RESULT_PHASE_MS);
+    return result;
+  }
+
+  /** A step failed for good: refuse gifts, show `failed`, close; onDispose records it as interrupted. */
+  private fail(err: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.state.status = 'interrupted';
+    this.state.phase = 'failed';
+    ctx().logger.error({ err, battleId: this.battle.id }, 'pk battle failed; closing it as interrupted');
+    this.broadcast(PkEvents.closed, { battleId: this.battle.id, status: 'interrupted' });
+    this.closeSoon();
   }
 
   /** Accrues a host's connected time while the battle is live. */
@@ -523,7 +576,10 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
   private setStatus(status: BattleStatus, phase: string): void {
     this.state.status = status;
     this.state.phase = phase;
-    void this.setMetadata({ ...this.metadata, status });
+    // Metadata only feeds listings; a presence error there is logged, not fatal.
+    this.setMetadata({ ...this.metadata, status }).catch((err: unknown) =>
+      ctx().logger.warn({ err, battleId: this.battle.id }, 'room metadata not updated'),
+    );
   }
 
   private notifyHosts(event: string, payload: Record<string, unknown>): void {

@@ -638,11 +638,15 @@ export class ShoppingStore {
     });
   }
 
-  /** Service side: a reserved order is paid (409 once it was released). */
+  /**
+   * Service side: a reserved order is paid (409 once it was released, or once its reservation
+   * expired, even if no room released it yet: its units may already be promised to someone else).
+   */
   async markPaid(orderId: string): Promise<OrderRow | null> {
     return this.ds.transaction(async (m) => {
       const [rows] = await m.query(
-        `UPDATE shop_orders SET status = 'paid', paid_at = now() WHERE id = $1 AND status = 'reserved' RETURNING *`,
+        `UPDATE shop_orders SET status = 'paid', paid_at = now()
+          WHERE id = $1 AND status = 'reserved' AND (expires_at IS NULL OR expires_at > now()) RETURNING *`,
         [orderId],
       );
       const r = rows[0];

@@ -192,7 +192,8 @@ describe('PK battles', function () {
   });
 
   it('a concurrent gift storm over room and HTTP balances to the coin', async () => {
-    const { a, b, battle, roomA, roomB } = await liveBattle(2);
+    // Long enough that the storm never meets the end on a loaded machine (a 3 s battle did: 409 ending).
+    const { a, b, battle, roomA, roomB } = await liveBattle(10);
     const viewers = await registerUsers(12, 'storm');
     const rooms = await Promise.all(viewers.map((v) => join(v, battle.roomId)));
     const perViewer = 15;
@@ -238,8 +239,46 @@ describe('PK battles', function () {
     await Promise.all([roomA, roomB, ...rooms].map((r) => r.leave().catch(() => undefined)));
   });
 
+  it('a retried gift whose first commit answer was lost is scored once on the live score', async () => {
+    const { a, battle, roomA, roomB } = await liveBattle(10); // long enough not to end (the end rescores)
+    const [viewer] = await registerUsers(1, 'ambig');
+    const crown = (await pkStore().listGifts()).find((g) => g.id === 'crown')!;
+    // The first attempt committed, but the room never heard back (a lost commit answer).
+    const [first] = await pkStore().recordGifts([
+      {
+        battleId: battle.battleId,
+        senderId: viewer!.id,
+        recipientId: a.id,
+        gift: crown,
+        count: 1,
+        requestId: 'lost-answer',
+        hostShare: config().PK_HOST_SHARE,
+      },
+    ]);
+    assert.ok(first && !(first instanceof Error));
+    const body = { giftId: 'crown', to: a.id, count: 1, requestId: 'lost-answer' };
+    const retry = await api('POST', `/api/pk-battles/${battle.battleId}/gift`, { token: viewer!.token, body });
+    assert.equal(retry.status, 200, JSON.stringify(retry.body));
+    assert.equal(retry.body.data.replayed, true);
+    const again = await api('POST', `/api/pk-battles/${battle.battleId}/gift`, { token: viewer!.token, body });
+    assert.equal(again.body.data.replayed, true);
+    const integrity = await pkStore().integrity(battle.battleId);
+    assert.equal(integrity.gifts, 1, 'charged once');
+    // A fresh gift after the replays: the live score is exactly both committed gifts (the replay counted once).
+    const rose = await api('POST', `/api/pk-battles/${battle.battleId}/gift`, {
+      token: viewer!.token,
+      body: { giftId: 'rose', to: a.id, count: 1, requestId: 'fresh' },
+    });
+    assert.equal(rose.status, 201);
+    await waitFor(() => roomA.state.hostA.score === crown.coins + 1, 5000, 'live score = committed gifts');
+    assert.equal(roomA.state.status, 'live');
+    assert.equal((await pkStore().integrity(battle.battleId)).giftCoins, crown.coins + 1);
+    await Promise.all([roomA, roomB].map((r) => r.leave().catch(() => undefined)));
+  });
+
   it('refuses bad gifts with an error to the sender only, and changes nothing', async () => {
-    const { a, b, battle, roomA, roomB } = await liveBattle(2);
+    // Long enough not to end while the refusals are checked (each must fail for its own reason, not "ending").
+    const { a, b, battle, roomA, roomB } = await liveBattle(10);
     const [rich, poor, other] = await registerUsers(3, 'gv');
     const poorBalance = await balanceOf(poor!);
     await server().context.wallet.debit({
@@ -403,6 +442,51 @@ describe('PK battles', function () {
     } finally {
       await Promise.all([viewer, roomA, roomB].map((r) => r.leave().catch(() => undefined)));
     }
+  });
+
+  it('a finish the database refuses: phase failed (never back to live), gifts refused, recorded as interrupted, hosts freed', async () => {
+    const { a, b, battle, roomA, roomB } = await liveBattle(1);
+    const [v] = await registerUsers(1, 'fail');
+    const viewerRoom = await join(v!, battle.roomId);
+    const statuses: string[] = [];
+    viewerRoom.onStateChange((st: any) => statuses.push(`${st.status}/${st.phase}`));
+    const store = pkStore();
+    const original = store.finishBattle;
+    let attempts = 0;
+    // Only this battle's finish fails: battles of earlier tests may end meanwhile.
+    store.finishBattle = async (...args: Parameters<typeof original>) => {
+      if (args[0] !== battle.battleId) return original.apply(store, args);
+      attempts++;
+      throw new Error('injected: database unavailable');
+    };
+    try {
+      await waitFor(() => viewerRoom.state.phase === 'failed', 15_000, 'the failed phase');
+      assert.equal(attempts, 3, 'three attempts, spaced on the room clock');
+      assert.equal(viewerRoom.state.status, 'interrupted');
+      const before = await balanceOf(v!);
+      const http = await api('POST', `/api/pk-battles/${battle.battleId}/gift`, {
+        token: v!.token,
+        body: { giftId: 'rose', to: b.id, requestId: 'after-fail' },
+      });
+      assert.equal(http.status, 409);
+      assert.equal(await balanceOf(v!), before, 'nothing charged after the end');
+    } finally {
+      store.finishBattle = original;
+    }
+    await waitFor(
+      async () => (await store.getBattle(battle.battleId))?.status === 'interrupted',
+      10_000,
+      'recorded as interrupted when the room closed',
+    );
+    const liveAgain = statuses.findIndex(
+      (x, i) => i > statuses.findIndex((y) => y.endsWith('/ending')) && x.startsWith('live/battle'),
+    );
+    assert.equal(liveAgain, -1, `never flipped back to live: ${statuses.join(' ')}`);
+    const again = await api('POST', '/api/pk-battles', { token: a.token, body: { opponent: b.id, duration: 1 } });
+    assert.equal(again.status, 201, 'hosts are free');
+    await api('DELETE', `/api/pk-battles/${again.body.data.battleId}`, { token: a.token });
+    // (The server closed the battle's room: nothing to leave.)
+    assert.ok(roomA && roomB);
   });
 
   it('lists active battles with pagination', async () => {

@@ -10,6 +10,7 @@ import {
   registerUser,
   registerUsers,
   sdk,
+  server,
   sleep,
   type TestUser,
   waitFor,
@@ -375,6 +376,66 @@ describe('Live shopping', function () {
     assert.equal(i.vouchers[0]!.uses, 0);
     const again = await order(buyer, s.sessionId, { productId: p.id, voucherCode: 'ONE' });
     assert.equal(again.status, 201, 'stock and voucher use are available again');
+    await room.leave();
+  });
+
+  it('paying a reservation whose expiry passed is 409 even before any room released it', async () => {
+    const seller = await registerUser('seller');
+    const buyer = await registerUser('buyer');
+    const p = await product(seller, { stock: 2 });
+    const s = await session(seller);
+    await addToStream(seller, s.sessionId, { productId: p.id, livePrice: 700 });
+    const o = await order(buyer, s.sessionId, { productId: p.id });
+    assert.equal(o.status, 201, JSON.stringify(o.body));
+    const id = o.body.data.order.id as string;
+    // A reservation left behind by a dead process: expired, still `reserved`, no timer to release it.
+    await server().context.ds.query(`UPDATE shop_orders SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      id,
+    ]);
+    const pay = await api('POST', `/api/live-shopping/orders/${id}/paid`, { headers: SERVICE() });
+    assert.equal(pay.status, 409, JSON.stringify(pay.body));
+    assert.equal(pay.body.code, 'INVALID_STATE');
+    assert.equal((await shoppingStore().getOrder(id))!.status, 'reserved', 'left for the release path');
+    await shoppingStore().release(id);
+    await assertIntegrity(s.sessionId);
+  });
+
+  it('a retried order whose first commit answer was lost is reserved in the room too and gets its expiry timer', async () => {
+    const seller = await registerUser('seller');
+    const buyer = await registerUser('buyer');
+    const p = await product(seller, { stock: 3 });
+    const s = await session(seller);
+    await addToStream(seller, s.sessionId, { productId: p.id, livePrice: 1500 });
+    const room = await join(buyer, s.roomId);
+    const [sp] = await shoppingStore().streamProducts(s.sessionId);
+    // The first attempt committed, but the room never heard back (a lost commit answer).
+    const first = await shoppingStore().placeOrder({
+      sessionId: s.sessionId,
+      streamProductId: sp!.id,
+      productId: p.id,
+      buyerId: buyer.id,
+      quantity: 1,
+      unitPrice: 1500,
+      discount: 0,
+      total: 1500,
+      flash: false,
+      voucherId: null,
+      idempotencyKey: 'lost-answer',
+      expiresAt: Date.now() + 4000, // long enough to see it counted before it expires
+    });
+    assert.equal(first.replayed, false);
+    const retry = await order(buyer, s.sessionId, { productId: p.id, idempotencyKey: 'lost-answer' });
+    assert.equal(retry.status, 200, JSON.stringify(retry.body));
+    assert.equal(retry.body.data.replayed, true);
+    await waitFor(() => room.state.products.get(p.id)?.remaining === 2, 3000, 'the room counts the reservation');
+    // And releases it when it expires, like any reservation it placed.
+    await waitFor(
+      async () => (await shoppingStore().getOrder(first.order.id))!.status === 'released',
+      9000,
+      'the reservation released on expiry',
+    );
+    await waitFor(() => room.state.products.get(p.id)?.remaining === 3, 3000, 'stock back');
+    await assertIntegrity(s.sessionId);
     await room.leave();
   });
 
