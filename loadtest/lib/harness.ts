@@ -6,7 +6,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { Client, type Room } from '@colyseus/sdk';
+import { CountWatch } from './countWatch';
 import { ErrorCounter, Histogram, type LatencySummary, round } from './metrics';
 import type { ServerProcess } from './serverProcess';
 
@@ -161,7 +163,7 @@ export async function paced(
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------
-// Baseline: the counter room, same fan-out, no rules, no database
+// Baseline: what a bare Colyseus room does for the same job (no rules, no database)
 
 export interface BaselineShape {
   rooms: number;
@@ -169,65 +171,182 @@ export interface BaselineShape {
   /** Messages per second across all rooms. */
   ratePerSec: number;
   durationSec: number;
+  /** The counter room's patch interval: the cadence at which the measured room delivers the same number. */
+  patchRateMs: number;
+  /** Worker threads hosting a share of the clients (as the scenario's own bots). */
+  workers?: number;
+  /** Reuse the scenario's users (at least rooms × clientsPerRoom) instead of registering new ones. */
+  bots?: Bot[];
 }
 
-export interface BaselineResult extends BaselineShape {
+export interface BaselineResult extends Omit<BaselineShape, 'bots'> {
   messages: number;
-  deliveries: number;
+  /** Increments that reached every client. */
+  delivered: number;
+  /** Send of increment k → the last client's patch showing count >= k. */
   latency: LatencySummary;
   serverCpuMs: number;
   /** Server CPU µs per message sent. */
   cpuPerMessageUs: number;
 }
 
+/** Joins `bots` to room `roomId` from `workers` threads plus this one; resolves with this thread's rooms. */
+async function spreadJoin(
+  server: ServerProcess,
+  bots: Bot[],
+  roomIds: string[],
+  workers: number,
+  maxCount: number,
+): Promise<{ mine: Room[][]; threads: Worker[] }> {
+  const shares = workers + 1;
+  const jobs: Array<Array<{ token: string; roomId: string }>> = Array.from({ length: workers }, () => []);
+  const perRoom = bots.length / roomIds.length;
+  const mine: Room[][] = roomIds.map(() => []);
+  const mineToJoin: Array<{ bot: Bot; r: number }> = [];
+  bots.forEach((bot, i) => {
+    const r = Math.floor(i / perRoom);
+    const k = i % perRoom;
+    // Each room's first client (the sender) stays in this thread.
+    if (k % shares === 0) mineToJoin.push({ bot, r });
+    else jobs[(k % shares) - 1]!.push({ token: bot.token, roomId: roomIds[r]! });
+  });
+  const threads = jobs.map(
+    (viewers) =>
+      new Worker(path.join(__dirname, 'counterViewerWorker.ts'), {
+        workerData: { url: server.url, viewers, maxCount, roomIds },
+        execArgv: ['--import', 'tsx'],
+      }),
+  );
+  const joined = threads.map((w) => nextMessage(w, 'joined'));
+  await pool(mineToJoin.length, 32, async (j) => {
+    const { bot, r } = mineToJoin[j]!;
+    const room = await sdkFor(server, bot).joinById(roomIds[r]!);
+    room.onMessage('*', () => undefined);
+    mine[r]!.push(room);
+  });
+  await Promise.all(joined);
+  return { mine, threads };
+}
+
+/** The next message of `type` from a worker thread (rejects on its `error`). */
+export function nextMessage<T = any>(w: Worker, type: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const on = (m: { type: string; message?: string }) => {
+      if (m.type === 'error') reject(new Error(m.message));
+      else if (m.type === type) {
+        w.off('message', on);
+        resolve(m as T);
+      }
+    };
+    w.on('message', on);
+    w.once('error', reject);
+  });
+}
+
+/**
+ * The honest baseline: a bare Colyseus room with one number in schema state, incremented per
+ * message and synced by patch at `patchRateMs`, same clients, rooms, rate and duration as the
+ * scenario, clients spread over the same threads. Latency: send of increment k → every client of
+ * the room saw count >= k.
+ */
 export async function runBaseline(
   server: ServerProcess,
   shape: BaselineShape,
   log: (s: string) => void,
 ): Promise<BaselineResult> {
   const total = shape.rooms * shape.clientsPerRoom;
-  const bots = await registerBots(server, total, 'base');
-  const latency = new Histogram();
-  let deliveries = 0;
-  const rooms: Room[][] = [];
-  for (let r = 0; r < shape.rooms; r++) {
-    const first = await sdkFor(server, bots[r * shape.clientsPerRoom]!).create('counter');
-    const members = [first];
-    members.push(
-      ...(await pool(shape.clientsPerRoom - 1, 32, (i) =>
-        sdkFor(server, bots[r * shape.clientsPerRoom + i + 1]!).joinById(first.roomId),
-      )),
-    );
-    rooms.push(members);
-  }
-  for (const members of rooms)
-    for (const room of members)
-      room.onMessage('counted', (m: { sentAt?: number }) => {
-        deliveries++;
-        if (m.sentAt) latency.record(performance.now() + performance.timeOrigin - m.sentAt);
-      });
-  await sleep(500);
+  const bots = shape.bots?.slice(0, total) ?? (await registerBots(server, total, 'base'));
+  if (bots.length < total) throw new Error(`baseline needs ${total} users, got ${bots.length}`);
   const messages = Math.round(shape.ratePerSec * shape.durationSec);
+  const perRoom = Math.ceil(messages / shape.rooms);
+  const roomIds: string[] = [];
+  const creators: Room[] = [];
+  for (let r = 0; r < shape.rooms; r++) {
+    // The creator is a watcher too (one of clientsPerRoom); it joins here, the rest spread below.
+    const first = await sdkFor(server, bots[r * shape.clientsPerRoom]!).create('counter', {
+      patchRateMs: shape.patchRateMs,
+    });
+    first.onMessage('*', () => undefined);
+    creators.push(first);
+    roomIds.push(first.roomId);
+  }
+  const rest = bots.filter((_, i) => i % shape.clientsPerRoom !== 0);
+  const restShape = rest.length / shape.rooms;
+  const { mine, threads } = await spreadJoin(server, rest, roomIds, shape.workers ?? 0, perRoom);
+  const watches = roomIds.map(() => new CountWatch(perRoom));
+  for (const [r, rooms] of mine.entries()) for (const room of [creators[r]!, ...rooms]) watches[r]!.attach(room);
+  await sleep(500);
+  const sentAt = roomIds.map(() => new Float64Array(perRoom + 1));
+  const sentPerRoom = roomIds.map(() => 0);
   const cpu0 = server.cpuMs();
-  const stop = startProgress(() => `baseline: sent ${sent}/${messages}, deliveries ${deliveries}`, log);
   let sent = 0;
+  const stop = startProgress(() => `baseline: sent ${sent}/${messages}`, log);
   await paced(messages, shape.ratePerSec, (i) => {
-    const members = rooms[i % rooms.length]!;
-    const sender = members[Math.floor(i / rooms.length) % members.length]!;
-    sender.send('inc', { by: 1, sentAt: performance.now() + performance.timeOrigin });
+    const r = i % roomIds.length;
+    const senders = [creators[r]!, ...mine[r]!];
+    const k = ++sentPerRoom[r]!;
+    sentAt[r]![k] = performance.timeOrigin + performance.now();
+    senders[Math.floor(i / roomIds.length) % senders.length]!.send('inc', { by: 1 });
     sent++;
   });
   await sleep(1000);
   const serverCpuMs = server.cpuMs() - cpu0;
   stop();
-  await leaveAll(rooms.flat());
+  const reports = await Promise.all(
+    threads.map((w) => {
+      const got = nextMessage<{ worst: Float64Array; seen: Int32Array; index?: number }>(w, 'report');
+      w.postMessage({ type: 'report' });
+      return got;
+    }),
+  );
+  // Which room each worker's clients were in: every worker holds clients of every room, in order.
+  const latency = new Histogram();
+  let delivered = 0;
+  for (let r = 0; r < roomIds.length; r++) {
+    const inThisThread = 1 + mine[r]!.length;
+    const expectedElsewhere = restShape - mine[r]!.length;
+    for (let k = 1; k <= sentPerRoom[r]!; k++) {
+      let worst = watches[r]!.worst[k]!;
+      let seen = watches[r]!.seen[k]!;
+      for (const rep of reports) {
+        worst = Math.max(worst, rep.worst[r * (perRoom + 1) + k] ?? 0);
+        seen += rep.seen[r * (perRoom + 1) + k] ?? 0;
+      }
+      if (seen === inThisThread + expectedElsewhere) {
+        delivered++;
+        latency.record(worst - sentAt[r]![k]!);
+      }
+    }
+  }
+  await leaveAll([...creators, ...mine.flat()]);
+  await Promise.all(
+    threads.map(async (w) => {
+      const left = nextMessage(w, 'left');
+      w.postMessage({ type: 'leave' });
+      await left;
+      await w.terminate();
+    }),
+  );
+  const { bots: _bots, ...plain } = shape;
   return {
-    ...shape,
+    ...plain,
     messages,
-    deliveries,
+    delivered,
     latency: latency.summary(),
     serverCpuMs: round(serverCpuMs),
     cpuPerMessageUs: round((serverCpuMs * 1000) / Math.max(1, messages)),
+  };
+}
+
+/** The two ratios every scenario reports against the baseline of the same run. */
+export function baselineRatios(
+  result: { serverCpuMs: number; messages: number; latency: LatencySummary },
+  b: BaselineResult,
+): { cpuPerMessage: number; p99: number } {
+  const cpu = (result.serverCpuMs * 1000) / Math.max(1, result.messages);
+  return {
+    cpuPerMessage: round(cpu / Math.max(0.001, b.cpuPerMessageUs)),
+    p99: round(result.latency.p99 / Math.max(0.001, b.latency.p99)),
   };
 }
 
@@ -268,10 +387,10 @@ export function summarize(name: string, result: ScenarioResult): string {
   ];
   if (result.baseline) {
     const b = result.baseline;
-    const ratio = (result.serverCpuMs * 1000) / Math.max(1, result.messages) / Math.max(0.001, b.cpuPerMessageUs);
+    const r = baselineRatios(result, b);
     lines.push(
-      `baseline (counter room, ${b.rooms}×${b.clientsPerRoom} clients, ${b.ratePerSec}/s for ${b.durationSec}s): ${b.cpuPerMessageUs} µs/message, p99 ${b.latency.p99} ms`,
-      `cost ratio vs baseline: ${round(ratio)}×`,
+      `baseline (bare counter room, ${b.rooms}×${b.clientsPerRoom} clients, ${b.ratePerSec}/s for ${b.durationSec}s, patches every ${b.patchRateMs} ms), same run: ${b.cpuPerMessageUs} µs/message, p50 ${b.latency.p50} / p99 ${b.latency.p99} ms, ${b.delivered}/${b.messages} on every client`,
+      `vs baseline: CPU per message ${r.cpuPerMessage}×, p99 ${r.p99}×`,
     );
   }
   for (const [k, v] of Object.entries(result.extra ?? {}))

@@ -10,6 +10,12 @@ import { GroupCommitter } from '../stores/groupCommit';
 import { MAX_GIFT_COUNT } from '../domain/pk/rules';
 
 export const GIFT_COMMIT_WINDOW_MS = 10;
+/**
+ * Under sustained load a gift batch starts at most every 50 ms. Each battle announces its committed
+ * gifts right after their batch (PkBattleRoom), so this is also the score cadence viewers see: one
+ * `pk-battle:gift` frame per viewer per 50 ms at most, the frame budget of a bare room patching at 50 ms.
+ */
+export const GIFT_COMMIT_PACE_MS = 50;
 export const GIFT_COMMIT_MAX_BATCH = 1000;
 export const MAX_REQUEST_ID_LENGTH = 128;
 
@@ -26,6 +32,7 @@ export function giftCommitter(): GroupCommitter<GiftInput, GiftRecord> {
   instance ??= new GroupCommitter<GiftInput, GiftRecord>({
     name: 'gifts',
     windowMs: GIFT_COMMIT_WINDOW_MS,
+    paceMs: GIFT_COMMIT_PACE_MS,
     maxBatch: GIFT_COMMIT_MAX_BATCH,
     validate: validateGift,
     commitBatch: (items) => pkStore().recordGifts(items),

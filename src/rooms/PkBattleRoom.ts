@@ -24,7 +24,10 @@ import { requireServerCreated } from './roomCreation';
 import { applyRoomDefaults, authenticate, handle, reportViewers, userOf } from './roomKit';
 import { safely } from './safely';
 
-/** How often gift events are flushed to viewers (one message per tick, not per gift). */
+/**
+ * Gift events go out right after the commit that makes them real (see applyGift); this tick is only
+ * the room clock's driver and a safety net for anything left pending.
+ */
 const GIFT_FLUSH_MS = 100;
 /** State patch interval (docs/protocol.md states it; a test checks). */
 export const PATCH_MS = 250;
@@ -52,6 +55,7 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
   /** Gifts accepted but not yet committed: the end waits for them. */
   private inflight = new Set<Promise<GiftRecord>>();
   private pendingEvents: GiftEventItem[] = [];
+  private flushQueued = false;
   private forfeitTimers = new Map<string, Delayed>();
   private droppedHosts = new Set<string>();
   private giftSeq = 0;
@@ -367,6 +371,15 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
       coins: rec.coins,
       requestId: rec.requestId,
     });
+    // Announce right after the commit: every gift of the same batch resolves in this same microtask run,
+    // so one event (and the scores in it) covers the whole batch. A microtask, not a timer: no delay.
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => {
+        this.flushQueued = false;
+        this.flushGiftEvents();
+      });
+    }
   }
 
   private updateTopGifters(host: PkHost, side: Map<string, Contribution>): void {

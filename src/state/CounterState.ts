@@ -4,7 +4,6 @@ export const CounterState = schema(
   {
     count: t.number().default(0),
     clients: t.number().default(0),
-    lastBy: t.string().default(''),
   },
   'CounterState',
 );

@@ -19,6 +19,12 @@ export interface GroupCommitOptions<I, R> {
   /** For logs. */
   name: string;
   windowMs: number;
+  /**
+   * Optional pacing: under sustained load a batch starts at most every `paceMs` (measured from the
+   * previous batch's start), so callers that announce per batch (PK gift events) announce at a bounded
+   * rate and each transaction carries more items. An idle committer still starts after `windowMs`.
+   */
+  paceMs?: number;
   maxBatch: number;
   /** Commits every item in one transaction; a result per item (an Error refuses just that item). */
   commitBatch(items: I[]): Promise<Array<R | Error>>;
@@ -49,6 +55,8 @@ interface Queued<I, R> {
 export class GroupCommitter<I, R> {
   private queue: Queued<I, R>[] = [];
   private loop?: Promise<void>;
+  /** When the last batch began (performance.now()), for `paceMs`. */
+  private lastStart = Number.NEGATIVE_INFINITY;
   /** Batches that fell back to per-item commits (for tests and metrics). */
   isolatedBatches = 0;
 
@@ -63,18 +71,32 @@ export class GroupCommitter<I, R> {
     }
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      this.loop ??= this.run().finally(() => {
-        this.loop = undefined;
-      });
+      this.start();
+    });
+  }
+
+  private start(): void {
+    this.loop ??= this.run().finally(() => {
+      this.loop = undefined;
+      // An item submitted between the loop's last check and here still gets a batch.
+      if (this.queue.length) this.start();
     });
   }
 
   private async run(): Promise<void> {
-    await new Promise((r) => setTimeout(r, this.o.windowMs)); // the batching window
+    // The batching window; with pacing, also no sooner than `paceMs` after the previous batch began.
+    const first = Math.max(this.o.windowMs, this.lastStart + (this.o.paceMs ?? 0) - performance.now());
+    await new Promise((r) => setTimeout(r, first));
     while (this.queue.length) {
+      this.lastStart = performance.now();
       const batch = this.queue.splice(0, this.o.maxBatch);
       await this.commit(batch);
+      if (this.queue.length) await this.sleep(this.lastStart + (this.o.paceMs ?? 0) - performance.now());
     }
+  }
+
+  private sleep(ms: number): Promise<void> | undefined {
+    return ms >= 1 ? new Promise((r) => setTimeout(r, ms)) : undefined;
   }
 
   private async commit(batch: Queued<I, R>[]): Promise<void> {
