@@ -18,7 +18,10 @@ export type { ServerProcess };
 export type Options = Record<string, number | string | boolean>;
 
 export interface ScenarioContext<O extends Options> {
+  /** The (first) server process. */
   server: ServerProcess;
+  /** Every server process of the run (two for a cluster scenario). */
+  servers: ServerProcess[];
   opts: O;
   /** Prints `line()` every second on stderr until the returned stop() is called. */
   progress(line: () => string): () => void;
@@ -45,6 +48,8 @@ export interface ScenarioResult {
   extra?: Record<string, unknown>;
   baseline?: BaselineResult;
   checks: Check[];
+  /** With --profile: the server's CPU profile summarised per measured phase. */
+  profiles?: unknown[];
 }
 
 export interface Scenario<O extends Options> {
@@ -53,6 +58,8 @@ export interface Scenario<O extends Options> {
   defaults: O;
   /** The scenario reads or seeds the database itself (ServerProcess.databaseUrl). */
   needsDatabase?: boolean;
+  /** Server processes to run on one database and Redis (default 1). */
+  processes?: (opts: O) => number;
   /** Extra environment for the server process (e.g. a faster patch rate). */
   serverEnv?: (opts: O) => Record<string, string>;
   run(ctx: ScenarioContext<O>): Promise<ScenarioResult>;
@@ -279,6 +286,7 @@ export async function runBaseline(
   const sentAt = roomIds.map(() => new Float64Array(perRoom + 1));
   const sentPerRoom = roomIds.map(() => 0);
   const cpu0 = server.cpuMs();
+  server.mark('baseline:start');
   let sent = 0;
   const stop = startProgress(() => `baseline: sent ${sent}/${messages}`, log);
   await paced(messages, shape.ratePerSec, (i) => {
@@ -291,6 +299,7 @@ export async function runBaseline(
   });
   await sleep(1000);
   const serverCpuMs = server.cpuMs() - cpu0;
+  server.mark('baseline:end');
   stop();
   const reports = await Promise.all(
     threads.map((w) => {

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startEmbeddedPostgres } from '../../src/db/embeddedPostgres';
@@ -29,7 +29,37 @@ export interface ServerProcess {
   cpuMs(): number;
   /** CPU ms used so far by the server's child processes (the embedded PostgreSQL). */
   childCpuMs(): number;
+  /** Marks a moment (CLOCK_MONOTONIC µs, the clock of V8's CPU profiles) so a profile can be cut to a phase. */
+  mark(name: string): void;
+  marks: Array<{ name: string; us: number }>;
+  /** With --profile: where the server writes its .cpuprofile on exit. */
+  profileDir?: string;
   stop(): Promise<number | null>;
+}
+
+/** What the processes of one run share (a cluster of two on one database and one Redis). */
+export interface SharedSetup {
+  databaseUrl?: string;
+  redisUrl?: string;
+  jwtSecret: string;
+  operatorPassword: string;
+  serviceKey: string;
+}
+
+export function newSharedSetup(): SharedSetup {
+  return {
+    jwtSecret: randomBytes(24).toString('hex'),
+    operatorPassword: `op-${randomBytes(8).toString('hex')}`,
+    serviceKey: `svc-${randomBytes(12).toString('hex')}`,
+  };
+}
+
+/** An embedded PostgreSQL this (load-generator) process owns, for scenarios that seed or share it. */
+export async function startLoadDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
+  return startEmbeddedPostgres({
+    dir: path.join(os.tmpdir(), `live-arena-loaddb-${randomBytes(4).toString('hex')}`, 'pg'),
+    ephemeral: true,
+  });
 }
 
 const TICK_MS = 1000 / 100; // USER_HZ is 100 on Linux
@@ -69,19 +99,16 @@ function descendants(pid: number): number[] {
 
 export async function startServerProcess(
   extraEnv: Record<string, string> = {},
-  opts: { ownDatabase?: boolean; nodeArgs?: string[] } = {},
+  opts: { ownDatabase?: boolean; nodeArgs?: string[]; shared?: SharedSetup; profileDir?: string } = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
   // A scenario that seeds or checks rows itself gets a database this process owns, shared with the server.
   const db =
-    opts.ownDatabase && !process.env.LOADTEST_DATABASE_URL
-      ? await startEmbeddedPostgres({
-          dir: path.join(os.tmpdir(), `live-arena-loaddb-${randomBytes(4).toString('hex')}`, 'pg'),
-          ephemeral: true,
-        })
+    opts.ownDatabase && !process.env.LOADTEST_DATABASE_URL && !opts.shared?.databaseUrl
+      ? await startLoadDatabase()
       : undefined;
-  const operatorPassword = `op-${randomBytes(8).toString('hex')}`;
-  const serviceKey = `svc-${randomBytes(12).toString('hex')}`;
+  const shared = opts.shared ?? newSharedSetup();
+  const { operatorPassword, serviceKey } = shared;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/tmp',
@@ -98,7 +125,7 @@ export async function startServerProcess(
     RATE_LIMIT_WRITE_MAX: '1000000',
     OPERATOR_PASSWORD: operatorPassword,
     // Explicit, so the server does not generate development secrets into the checkout's .data folder.
-    JWT_SECRET: randomBytes(24).toString('hex'),
+    JWT_SECRET: shared.jwtSecret,
     SERVICE_API_KEY: serviceKey,
     DATABASE_POOL_SIZE: '40',
     // Registers the baseline `counter` room (absent from a normal server).
@@ -108,11 +135,20 @@ export async function startServerProcess(
       : {}),
     ...(process.env.LOADTEST_REDIS_URL ? { REDIS_URL: process.env.LOADTEST_REDIS_URL } : {}),
     ...(db ? { DATABASE_URL: db.url } : {}),
+    ...(shared.databaseUrl ? { DATABASE_URL: shared.databaseUrl } : {}),
+    ...(shared.redisUrl ? { REDIS_URL: shared.redisUrl } : {}),
     ...extraEnv,
   };
+  if (opts.profileDir) mkdirSync(opts.profileDir, { recursive: true });
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', ...(opts.nodeArgs ?? []), path.join(__dirname, '..', '..', 'src', 'index.ts')],
+    [
+      ...(opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : []),
+      '--import',
+      'tsx',
+      ...(opts.nodeArgs ?? []),
+      path.join(__dirname, '..', '..', 'src', 'index.ts'),
+    ],
     {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -146,7 +182,11 @@ export async function startServerProcess(
     await new Promise((r) => setTimeout(r, 200));
   }
   const pid = child.pid!;
+  const marks: Array<{ name: string; us: number }> = [];
   return {
+    marks,
+    mark: (name) => marks.push({ name, us: Number(process.hrtime.bigint() / 1000n) }),
+    profileDir: opts.profileDir,
     url,
     databaseUrl: env.DATABASE_URL,
     databaseSchema: env.DATABASE_SCHEMA ?? 'public',

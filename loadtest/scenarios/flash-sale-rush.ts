@@ -23,6 +23,7 @@ import {
   sdkFor,
   sleep,
 } from '../lib/harness';
+import { PATCH_MS as SHOP_PATCH_MS } from '../../src/rooms/LiveShoppingRoom';
 
 /**
  * HTTP buyers share a keep-alive pool of `sockets` connections, opened before the rush (as
@@ -79,8 +80,20 @@ interface Outcome {
 export default defineScenario({
   name: 'flash-sale-rush',
   description: 'N buyers order one flash sale at once (room + HTTP, retries); exactly the stock sold, the rest 409',
-  defaults: { buyers: 2000, stock: 100, roomShare: 0.5, retryShare: 0.1, sockets: 128, workers: 0 },
-  async run({ server, opts, progress }) {
+  defaults: {
+    buyers: 2000,
+    stock: 100,
+    roomShare: 0.5,
+    retryShare: 0.1,
+    sockets: 128,
+    workers: 1,
+    processes: 1,
+    baseline: true,
+  },
+  // --processes=2: two server processes on one database and Redis (the cluster mode); HTTP buyers are
+  // spread over both, room buyers reach the room's process wherever they join.
+  processes: (o) => Number(o.processes),
+  async run({ server, servers, opts, progress, baseline }) {
     const log = (s: string) => process.stderr.write(`${s}\n`);
     const nBuyers = Number(opts.buyers);
     const stock = Number(opts.stock);
@@ -150,18 +163,20 @@ export default defineScenario({
     sellerRoom.onMessage('*', () => undefined);
     await sleep(500);
 
-    const agent = new http_.Agent({
-      keepAlive: true,
-      maxSockets: Number(opts.sockets),
-      maxFreeSockets: Number(opts.sockets),
-    });
+    // One keep-alive pool per server process (the sockets split between them).
+    const perServer = Math.max(1, Math.floor(Number(opts.sockets) / servers.length));
+    const agents = servers.map(
+      () => new http_.Agent({ keepAlive: true, maxSockets: perServer, maxFreeSockets: perServer }),
+    );
     // Open the HTTP buyers' connections before the rush.
     await Promise.all(
-      Array.from({ length: Number(opts.sockets) }, () =>
-        jsonPost(agent, `${server.url}/api/live-shopping/${sessionId}/interactions`, buyers[nBuyers - 1]!.token, {
-          productId,
-          type: 'view',
-        }),
+      servers.flatMap((srv, k) =>
+        Array.from({ length: perServer }, () =>
+          jsonPost(agents[k]!, `${srv.url}/api/live-shopping/${sessionId}/interactions`, buyers[nBuyers - 1]!.token, {
+            productId,
+            type: 'view',
+          }),
+        ),
       ),
     );
     const latency = new Histogram();
@@ -173,7 +188,8 @@ export default defineScenario({
       () =>
         `sent ${sent}  answered ${outcomes.length}  sold ${new Set(outcomes.filter((o) => o.ok).map((o) => o.orderId)).size}`,
     );
-    const cpu0 = server.cpuMs();
+    const cpu0 = servers.map((x) => x.cpuMs());
+    for (const x of servers) x.mark('rush:start');
     const pending: Promise<void>[] = [];
     const now = () => performance.now();
 
@@ -204,7 +220,8 @@ export default defineScenario({
       const t0 = now();
       sent++;
       try {
-        const r = await jsonPost(agent, `${server.url}/api/live-shopping/${sessionId}/orders`, bot.token, {
+        const k = i % servers.length;
+        const r = await jsonPost(agents[k]!, `${servers[k]!.url}/api/live-shopping/${sessionId}/orders`, bot.token, {
           productId,
           quantity: 1,
           idempotencyKey: `k-${bot.id}`,
@@ -253,7 +270,9 @@ export default defineScenario({
       }
     }
     const settled = await Promise.race([Promise.all(pending).then(() => true), sleep(60_000).then(() => false)]);
-    const serverCpuMs = server.cpuMs() - cpu0;
+    const cpuEach = servers.map((x, k) => Math.round(x.cpuMs() - cpu0[k]!));
+    for (const x of servers) x.mark('rush:end');
+    const serverCpuMs = cpuEach.reduce((a, b) => a + b, 0);
     stop();
     await sleep(300);
 
@@ -274,7 +293,20 @@ export default defineScenario({
         await w.terminate();
       }),
     );
-    agent.destroy();
+    for (const a of agents) a.destroy();
+    // The same rush on a bare room, same run: the room buyers each send one `inc` at once (the same
+    // number of messages as order attempts), the count patched at the shopping room's patch rate.
+    const base = opts.baseline
+      ? await baseline({
+          rooms: 1,
+          clientsPerRoom: Math.max(2, nRoom),
+          ratePerSec: attempts * 20,
+          durationSec: 0.05,
+          patchRateMs: SHOP_PATCH_MS,
+          workers: Number(opts.workers),
+          bots: buyers,
+        })
+      : undefined;
 
     const soldOrders = new Set(outcomes.filter((o) => o.ok).map((o) => o.orderId));
     const buyersWithOrder = new Set(outcomes.filter((o) => o.ok).map((o) => o.buyer));
@@ -310,15 +342,29 @@ export default defineScenario({
         pass: prod.balanced && prod.remaining === 0 && prod.ordered === stock,
         detail: `ordered ${prod.ordered} + remaining ${prod.remaining} = offered ${prod.offered}`,
       },
-      { name: 'p99 order latency ≤ 250 ms', pass: lat.p99 <= 250, detail: `${lat.p99} ms` },
+      {
+        name: `p99 order latency ≤ 250 ms (${servers.length === 1 ? 'single process' : `${servers.length} processes on Redis`})`,
+        pass: lat.p99 <= 250,
+        detail: `${lat.p99} ms`,
+      },
     ];
+    if (base)
+      checks.push({
+        name: 'baseline below saturation (every increment on every client)',
+        pass: base.delivered === base.messages,
+        detail: `${base.delivered}/${base.messages}, p99 ${base.latency.p99} ms`,
+      });
     return {
       clients: nBuyers + 1,
       messages: attempts,
       errors,
       latency: lat,
       serverCpuMs,
+      baseline: base,
       extra: {
+        processes: servers.length,
+        serverCpuMsEach: cpuEach,
+        cpuPerAttemptUs: Math.round((serverCpuMs * 1000) / Math.max(1, attempts)),
         attempts,
         roomBuyers: nRoom,
         httpBuyers: nBuyers - nRoom,

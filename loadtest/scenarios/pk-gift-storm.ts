@@ -171,6 +171,7 @@ export default defineScenario({
         `sent ${sent}/${total}  acked ${acked}  on every screen ${shares > 1 ? '(at the end)' : delivered}  errors ${errors.total}  p99 ${latency.percentile(99).toFixed(1)} ms`,
     );
     const cpu0 = server.cpuMs();
+    server.mark('storm:start');
     const retryEvery = Number(opts.retryShare) > 0 ? Math.round(1 / Number(opts.retryShare)) : 0;
     await paced(total, rate, (n) => {
       const battle = n % battles;
@@ -193,6 +194,7 @@ export default defineScenario({
     });
     await sleep(3000);
     const serverCpuMs = server.cpuMs() - cpu0;
+    server.mark('storm:end');
     if (shares > 1) {
       // Merge: a gift is on every screen when this thread's viewers and every worker's have it.
       const reports = await Promise.all(

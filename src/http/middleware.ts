@@ -146,8 +146,11 @@ export function requestId(): RequestHandler {
 /** One JSON line per request; never the query string (tokens ride WebSocket URLs). */
 export function accessLog(c: AppContext): RequestHandler {
   return (req, res, next) => {
+    // At LOG_LEVEL warn or above only failures (5xx) are logged: nothing to measure for the rest.
+    if (!c.logger.isLevelEnabled('info') && !c.logger.isLevelEnabled('error')) return next();
     const start = process.hrtime.bigint();
     res.on('finish', () => {
+      if (res.statusCode < 500 && !c.logger.isLevelEnabled('info')) return;
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
       const entry = {
         reqId: req.id,

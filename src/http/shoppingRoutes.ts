@@ -92,7 +92,7 @@ const PERIODS = { day: 86_400_000, week: 7 * 86_400_000, month: 30 * 86_400_000,
 export function shoppingRoutes(c: AppContext): Router {
   const r = Router();
   const call = async <T>(id: string, method: string, args: unknown[]) =>
-    callRoom<T>(await roomOf(id), method, args, 'Shopping stream');
+    callRoom<T>(await roomOf(id), method, args, 'Shopping stream', { existsChecked: true });
 
   r.post('/', async (req, res) => {
     const user = me(req);

@@ -26,16 +26,25 @@ export async function exposed<T>(fn: () => T | Promise<T>): Promise<Envelope<T>>
 /** True when a room with this id is alive on some process. */
 export async function roomExists(roomId: string): Promise<boolean> {
   if (matchMaker.getLocalRoomById(roomId)) return true;
-  const found = await matchMaker.query({ roomId });
-  return found.length > 0;
+  // One lookup by id (Redis HGET), not a query over every listed room (HGETALL).
+  const found = await matchMaker.driver.findOne({ roomId });
+  return !!found;
 }
 
 /**
  * Calls an `exposed()` method of room `roomId` (on this process or another) and returns
- * its value or throws its AppError; a room that is gone is 404 `what`.
+ * its value or throws its AppError; a room that is gone is 404 `what`. `existsChecked`: the
+ * caller has just seen the room alive (skips a second registry lookup on the hot path).
  */
-export async function callRoom<T>(roomId: string, method: string, args: unknown[], what = 'Room'): Promise<T> {
-  if (!(await roomExists(roomId))) throw notFound(what);
+export async function callRoom<T>(
+  roomId: string,
+  method: string,
+  args: unknown[],
+  what = 'Room',
+  opts: { existsChecked?: boolean } = {},
+): Promise<T> {
+  // A call to a gone remote room would wait for the IPC timeout: check first, unless the caller just did.
+  if (!opts.existsChecked && !(await roomExists(roomId))) throw notFound(what);
   let envelope: Envelope<T>;
   try {
     envelope = (await matchMaker.remoteRoomCall(roomId, method, args)) as Envelope<T>;
