@@ -39,7 +39,11 @@ function profileSummaries(servers: ServerProcess[]): ProfileSummary[] {
       const to = s.marks.find((m) => m.name === `${phase}:end`)?.us ?? Number.MAX_SAFE_INTEGER;
       const sum = summariseProfile(full, { phase: `${phase}, pid ${s.pid}`, fromUs: from, toUs: to });
       // No sample inside the phase would mean the clocks differ: fall back to the whole run, and say so.
-      out.push(sum.sampledMs > 0 ? sum : summariseProfile(full, { phase: 'whole run (phase clock mismatch)', fromUs: 0, toUs: Infinity }));
+      out.push(
+        sum.sampledMs > 0
+          ? sum
+          : summariseProfile(full, { phase: 'whole run (phase clock mismatch)', fromUs: 0, toUs: Infinity }),
+      );
     }
     if (phases.length === 0) out.push(summariseProfile(full));
   }
@@ -62,7 +66,9 @@ async function main() {
     scenario.defaults,
   );
   const log = (s: string) => process.stderr.write(`${s}\n`);
-  log(`${scenario.name}: ${scenario.description}\noptions ${JSON.stringify(opts)}${profile ? ' (profiling the server)' : ''}`);
+  log(
+    `${scenario.name}: ${scenario.description}\noptions ${JSON.stringify(opts)}${profile ? ' (profiling the server)' : ''}`,
+  );
   const nProcesses = scenario.processes?.(opts) ?? 1;
   const shared = newSharedSetup();
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -83,7 +89,9 @@ async function main() {
         await startServerProcess(extraEnv, {
           ownDatabase: scenario.needsDatabase,
           shared: nProcesses > 1 ? shared : undefined,
-          profileDir: profile ? path.join(__dirname, 'reports', `profile-${scenario.name}-${stamp}`, `p${i}`) : undefined,
+          profileDir: profile
+            ? path.join(__dirname, 'reports', `profile-${scenario.name}-${stamp}`, `p${i}`)
+            : undefined,
         }),
       );
       log(`server pid ${servers[i]!.pid} at ${servers[i]!.url}`);

@@ -6,7 +6,11 @@
 import { readFileSync } from 'node:fs';
 
 interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>;
+  nodes: Array<{
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    children?: number[];
+  }>;
   startTime: number;
   endTime: number;
   samples: number[];
@@ -96,7 +100,9 @@ export function formatProfile(s: ProfileSummary, topN = 15): string {
     `profile (${s.phase}): ${s.busyMs} ms busy of ${s.sampledMs} ms sampled — ${s.file}`,
     `  by area (self): ${s.byArea.map((a) => `${a.area} ${a.pct}%`).join(', ')}`,
     '  top frames (self):',
-    ...s.top.slice(0, topN).map((f) => `    ${String(f.pct).padStart(5)}%  ${String(f.selfMs).padStart(8)} ms  ${f.frame}`),
+    ...s.top
+      .slice(0, topN)
+      .map((f) => `    ${String(f.pct).padStart(5)}%  ${String(f.selfMs).padStart(8)} ms  ${f.frame}`),
   ];
   return lines.join('\n');
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { matchMaker } from '@colyseus/core';
 import type { Room } from '@colyseus/sdk';
 import { pkStore } from '../../src/stores/pkStore';
 import {
@@ -274,6 +275,32 @@ describe('PK battles', function () {
     assert.equal(roomA.state.status, 'live');
     assert.equal((await pkStore().integrity(battle.battleId)).giftCoins, crown.coins + 1);
     await Promise.all([roomA, roomB].map((r) => r.leave().catch(() => undefined)));
+  });
+
+  it('announces a gift right after the commit that makes it real (not on the room tick); the next patch has the score', async () => {
+    const { a, battle, roomA, roomB } = await liveBattle();
+    const [fan, watcher] = await registerUsers(2, 'tick');
+    const fanRoom = await join(fan!, battle.roomId);
+    const watcherRoom = await join(watcher!, battle.roomId);
+    const room = matchMaker.getLocalRoomById(battle.roomId)!;
+    // Stop the room's tick: only the commit path can announce the gift now.
+    room.setSimulationInterval();
+    try {
+      const event = nextMessage(watcherRoom, 'pk-battle:gift');
+      fanRoom.send('gift', { giftId: 'heart', to: a.id, requestId: 'no-tick' });
+      const e = await event;
+      assert.equal(e.requestId, 'no-tick');
+      assert.equal(e.scores[a.id], 5);
+      assert.deepEqual(
+        e.gifts.map((g: { requestId: string }) => g.requestId),
+        ['no-tick'],
+      );
+      // The state already holds the committed score, so the first patch after the commit shows it.
+      await waitFor(() => watcherRoom.state.hostA.score === 5, 3000, 'score in the state patch');
+    } finally {
+      room.setSimulationInterval(() => undefined, 100); // the clock ticks again (battle timers)
+    }
+    await Promise.all([roomA, roomB, fanRoom, watcherRoom].map((r) => r.leave().catch(() => undefined)));
   });
 
   it('refuses bad gifts with an error to the sender only, and changes nothing', async () => {

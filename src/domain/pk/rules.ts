@@ -125,7 +125,17 @@ export interface Contribution {
 
 /** The top `n` contributors by coins, earliest first on ties. */
 export function topContributors(all: Iterable<Contribution>, n = 3): Contribution[] {
-  return [...all].sort((x, y) => y.coins - x.coins || x.firstAt - y.firstAt).slice(0, n);
+  // One pass keeping the best n (the room calls this per gift over every contributor: no full sort).
+  const before = (x: Contribution, y: Contribution) => y.coins - x.coins || x.firstAt - y.firstAt;
+  const top: Contribution[] = [];
+  for (const c of all) {
+    if (n <= 0 || (top.length === n && before(c, top[n - 1]!) >= 0)) continue;
+    let i = top.length;
+    while (i > 0 && before(c, top[i - 1]!) < 0) i--;
+    top.splice(i, 0, c);
+    if (top.length > n) top.pop();
+  }
+  return top;
 }
 
 export type LeaderboardPeriod = 'daily' | 'weekly' | 'monthly' | 'all-time';
