@@ -9,6 +9,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Options, runBaseline, type Scenario, startProgress, summarize, writeReport } from './lib/harness';
 import { formatProfile, type ProfileSummary, summariseProfile } from './lib/profile';
+import { logger } from '../src/logger';
 import { newSharedSetup, type ServerProcess, startLoadDatabase, startServerProcess } from './lib/serverProcess';
 
 function parseArgs(argv: string[], defaults: Options): Options {
@@ -66,6 +67,7 @@ async function main() {
     scenario.defaults,
   );
   const log = (s: string) => process.stderr.write(`${s}\n`);
+  logger.level = 'warn'; // quiets the load database's own start lines
   log(
     `${scenario.name}: ${scenario.description}\noptions ${JSON.stringify(opts)}${profile ? ' (profiling the server)' : ''}`,
   );

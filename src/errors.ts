@@ -47,7 +47,12 @@ export class AppError extends Error {
     message: string,
     status?: number,
   ) {
+    // An expected failure: its code and message say everything, and capturing a stack (with async frames)
+    // was the largest cost of refusing a sold-out order. Unexpected errors keep their stacks.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = 'AppError';
     this.status = status ?? STATUS[code];
   }

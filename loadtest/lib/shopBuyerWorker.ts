@@ -77,6 +77,7 @@ function go(): void {
       room.send('order', { productId: job.productId, quantity: 1, idempotencyKey: `k-${b.id}`, requestId });
     }
   });
+  finish(); // a worker with no buyers is done at once
 }
 
 parentPort!.on('message', async (m: { type: string }) => {

@@ -284,6 +284,13 @@ export default defineScenario({
       products: Array<{ offered: number; remaining: number; ordered: number; balanced: boolean }>;
       vouchers: unknown[];
     };
+    const commits = await Promise.all(
+      servers.map(
+        async (x) =>
+          (await http(x, 'GET', '/api/admin/live-shopping/commits', { headers: { authorization: x.operatorAuth } }))
+            .body.data,
+      ),
+    );
     await leaveAll([...rooms.filter(Boolean), sellerRoom]);
     await Promise.all(
       workers.map(async (w) => {
@@ -364,6 +371,7 @@ export default defineScenario({
       extra: {
         processes: servers.length,
         serverCpuMsEach: cpuEach,
+        orderCommits: commits.filter((c: { batches: number }) => c.batches > 0),
         cpuPerAttemptUs: Math.round((serverCpuMs * 1000) / Math.max(1, attempts)),
         attempts,
         roomBuyers: nRoom,

@@ -241,6 +241,10 @@ export default defineScenario({
       ledgerDebited: number;
       ledgerEarned: number;
     };
+    // Where the commit path's time goes: each batch's worst queue wait (window/pace) and its commit.
+    const commits = (
+      await http(server, 'GET', '/api/admin/pk-battles/commits', { headers: { authorization: server.operatorAuth } })
+    ).body.data;
     const scoreSum = ended.reduce((sum, e) => sum + Object.values(e.scores).reduce((x, y) => x + y, 0), 0);
 
     await leaveAll([...viewerRooms.flat(), ...setups.flatMap((s) => s.hostRooms)]);
@@ -317,6 +321,7 @@ export default defineScenario({
       extra: {
         cpuPerGiftUs: Math.round(cpuPerGiftUs),
         ackLatency: ackLatency.summary(),
+        giftCommits: commits,
         replaysAcked: replays,
         dbCpuMsTotal: Math.round(server.childCpuMs()),
         integrity,

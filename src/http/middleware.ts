@@ -271,6 +271,11 @@ export function errorHandler(c: AppContext): ErrorRequestHandler {
       c.logger.error({ err, reqId: req.id, path: req.path }, 'unhandled error');
       e = new AppError(ErrorCode.INTERNAL, 'Internal server error');
     }
-    res.status(e.status).json({ success: false, message: e.message, code: e.code });
+    sendAppError(res, e);
   };
+}
+
+/** The error body every failure gets: `{ success: false, message, code }` with the error's status. */
+export function sendAppError(res: Response, e: AppError): void {
+  res.status(e.status).json({ success: false, message: e.message, code: e.code });
 }

@@ -1,3 +1,4 @@
+import { giftCommitter } from '../pk/giftCommitter';
 /** The spec's PK battle REST API (/api/pk-battles) and the gift catalog (/api/gifts). */
 import { Router } from 'express';
 import { z } from 'zod';
@@ -18,7 +19,10 @@ const NewGift = z.object({
   animationKey: z.string().min(1).max(60),
 });
 
-/** GET /api/admin/pk-battles/integrity?battleId= — the money sums reconciliation compares (operators). */
+/**
+ * GET /api/admin/pk-battles/integrity?battleId= — the money sums reconciliation compares (operators);
+ * GET /api/admin/pk-battles/commits — this process's gift group-commit figures.
+ */
 export function pkAdminRoutes(c: AppContext): Router {
   const r = Router();
   r.use(requireOperator(c));
@@ -26,6 +30,8 @@ export function pkAdminRoutes(c: AppContext): Router {
     const { battleId } = parse(z.object({ battleId: z.string().uuid().optional() }), req.query);
     ok(res, await pkStore().integrity(battleId));
   });
+  // This process's gift group commit over its last batches (load tests read it).
+  r.get('/commits', (_req, res) => ok(res, giftCommitter().stats()));
   return r;
 }
 

@@ -1,16 +1,17 @@
+import { orderCommitter } from '../shopping/orderCommitter';
 /** Live shopping REST: the seller catalog (/api/products) and shopping streams (/api/live-shopping). */
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { ProductBody, ProductPatch, SessionBody } from '../domain/shopping/protocol';
-import { forbidden, invalidState, notFound } from '../errors';
+import { forbidden, invalidState, notFound, toAppError } from '../errors';
 import { createServerRoom } from '../rooms/roomCreation';
 import { callRoom, roomExists } from '../rooms/roomCall';
 import { type SessionRow, shoppingStore } from '../stores/shoppingStore';
 import { toMajor } from '../domain/shopping/money';
 import type { ProductRow, StreamProductRow } from '../stores/shoppingStore';
 import { isUuid, pagination, parse, requestKey } from '../validation';
-import { me, ok, requireOperator, requireService } from './middleware';
+import { me, ok, requireOperator, requireService, sendAppError } from './middleware';
 
 /** A stream product from the database (the room is gone): the figures it ended with. */
 const storedProduct = (p: StreamProductRow) => ({
@@ -55,7 +56,10 @@ export function productRoutes(_c: AppContext): Router {
   return r;
 }
 
-/** GET /api/admin/live-shopping/integrity?sessionId= — the stock and voucher sums (operators). */
+/**
+ * GET /api/admin/live-shopping/integrity?sessionId= — the stock and voucher sums (operators);
+ * GET /api/admin/live-shopping/commits — this process's order group-commit figures.
+ */
 export function shopAdminRoutes(c: AppContext): Router {
   const r = Router();
   r.use(requireOperator(c));
@@ -63,6 +67,8 @@ export function shopAdminRoutes(c: AppContext): Router {
     const { sessionId } = parse(z.object({ sessionId: z.string().uuid() }), req.query);
     ok(res, await shoppingStore().integrity(sessionId));
   });
+  // This process's order group commit over its last batches (load tests read it).
+  r.get('/commits', (_req, res) => ok(res, orderCommitter().stats()));
   return r;
 }
 
@@ -213,7 +219,17 @@ export function shoppingRoutes(c: AppContext): Router {
     // Idempotency-Key header or body key (optional: without one, a new order each time).
     const idempotencyKey = requestKey(req.headers['idempotency-key'], req.body);
     const body = { ...(req.body ?? {}), idempotencyKey };
-    const result = await call<{ replayed: boolean }>(String(req.params.id), 'rpcOrder', [me(req), body]);
+    let result: { replayed: boolean };
+    try {
+      result = await call<{ replayed: boolean }>(String(req.params.id), 'rpcOrder', [me(req), body]);
+    } catch (err) {
+      // A refused order (sold out, ...) is answered here: the same body the error handler gives, without
+      // walking the rest of the router stack to reach it (the hot path of a flash sale).
+      const e = toAppError(err);
+      if (!e) throw err;
+      sendAppError(res, e);
+      return;
+    }
     ok(res, result, result.replayed ? 200 : 201);
   });
   r.post('/:id/vouchers', async (req, res) =>

@@ -39,6 +39,20 @@ export interface GroupCommitOptions<I, R> {
 }
 
 const RETRYABLE = new Set(['40001', '40P01']);
+const STATS_KEPT = 4096;
+
+export interface Percentiles {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+function percentiles(xs: number[]): Percentiles {
+  if (xs.length === 0) return { p50: 0, p99: 0, max: 0 };
+  xs.sort((a, b) => a - b);
+  const at = (p: number) => Math.round(10 * xs[Math.min(xs.length - 1, Math.ceil(p * xs.length) - 1)]!) / 10;
+  return { p50: at(0.5), p99: at(0.99), max: at(1) };
+}
 
 export function isRetryable(err: unknown): boolean {
   const e = err as { code?: string; driverError?: { code?: string } };
@@ -47,6 +61,8 @@ export function isRetryable(err: unknown): boolean {
 }
 
 interface Queued<I, R> {
+  /** performance.now() at submit. */
+  at: number;
   item: I;
   resolve: (r: R) => void;
   reject: (e: unknown) => void;
@@ -59,6 +75,13 @@ export class GroupCommitter<I, R> {
   private lastStart = Number.NEGATIVE_INFINITY;
   /** Batches that fell back to per-item commits (for tests and metrics). */
   isolatedBatches = 0;
+  /** The last STATS_KEPT batches: size, each item's wait before its batch began, the commit's duration (ms). */
+  private readonly recent = {
+    size: new Float64Array(STATS_KEPT),
+    waitMs: new Float64Array(STATS_KEPT),
+    commitMs: new Float64Array(STATS_KEPT),
+  };
+  private batches = 0;
 
   constructor(private readonly o: GroupCommitOptions<I, R>) {}
 
@@ -70,7 +93,7 @@ export class GroupCommitter<I, R> {
       return Promise.reject(err);
     }
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      this.queue.push({ at: performance.now(), item, resolve, reject });
       this.start();
     });
   }
@@ -91,8 +114,30 @@ export class GroupCommitter<I, R> {
       this.lastStart = performance.now();
       const batch = this.queue.splice(0, this.o.maxBatch);
       await this.commit(batch);
+      this.record(batch, performance.now() - this.lastStart);
       if (this.queue.length) await this.sleep(this.lastStart + (this.o.paceMs ?? 0) - performance.now());
     }
+  }
+
+  private record(batch: Queued<I, R>[], commitMs: number): void {
+    const k = this.batches++ % STATS_KEPT;
+    this.recent.size[k] = batch.length;
+    this.recent.commitMs[k] = commitMs;
+    this.recent.waitMs[k] = batch.reduce((worst, b) => Math.max(worst, this.lastStart - b.at), 0);
+  }
+
+  /** Figures over the last batches (load tests read them through the operator API). */
+  stats(): { batches: number; items: number; avgBatch: number; commitMs: Percentiles; worstWaitMs: Percentiles } {
+    const n = Math.min(this.batches, STATS_KEPT);
+    const pick = (a: Float64Array) => percentiles(Array.from(a.subarray(0, n)));
+    const items = Array.from(this.recent.size.subarray(0, n)).reduce((x, y) => x + y, 0);
+    return {
+      batches: this.batches,
+      items,
+      avgBatch: n ? Math.round((10 * items) / n) / 10 : 0,
+      commitMs: pick(this.recent.commitMs),
+      worstWaitMs: pick(this.recent.waitMs),
+    };
   }
 
   private sleep(ms: number): Promise<void> | undefined {
