@@ -190,6 +190,7 @@ export default defineScenario({
     );
     const cpu0 = servers.map((x) => x.cpuMs());
     for (const x of servers) x.mark('rush:start');
+    const gen0 = process.cpuUsage();
     const pending: Promise<void>[] = [];
     const now = () => performance.now();
 
@@ -272,6 +273,7 @@ export default defineScenario({
     const settled = await Promise.race([Promise.all(pending).then(() => true), sleep(60_000).then(() => false)]);
     const cpuEach = servers.map((x, k) => Math.round(x.cpuMs() - cpu0[k]!));
     for (const x of servers) x.mark('rush:end');
+    const gen = process.cpuUsage(gen0);
     const serverCpuMs = cpuEach.reduce((a, b) => a + b, 0);
     stop();
     await sleep(300);
@@ -370,6 +372,7 @@ export default defineScenario({
       baseline: base,
       extra: {
         processes: servers.length,
+        loadGeneratorCpuMs: Math.round((gen.user + gen.system) / 1000),
         serverCpuMsEach: cpuEach,
         orderCommits: commits.filter((c: { batches: number }) => c.batches > 0),
         cpuPerAttemptUs: Math.round((serverCpuMs * 1000) / Math.max(1, attempts)),

@@ -165,12 +165,23 @@ export default defineScenario({
       }
     }
 
+    // Listened for from the start: a slow storm may outlast the battle.
+    const endedEvents = Promise.all(
+      setups.map(
+        (s) =>
+          new Promise<{ scores: Record<string, number> }>((resolve) =>
+            s.hostRooms[0]!.onMessage('pk-battle:ended', (e: { scores: Record<string, number> }) => resolve(e)),
+          ),
+      ),
+    );
     log(`storm: ${total} gifts at ${rate}/s into ${battles} battle(s)`);
     const stop = progress(
       () =>
         `sent ${sent}/${total}  acked ${acked}  on every screen ${shares > 1 ? '(at the end)' : delivered}  errors ${errors.total}  p99 ${latency.percentile(99).toFixed(1)} ms`,
     );
     const cpu0 = server.cpuMs();
+    const gen0 = process.cpuUsage();
+    const wall0 = performance.now();
     server.mark('storm:start');
     const retryEvery = Number(opts.retryShare) > 0 ? Math.round(1 / Number(opts.retryShare)) : 0;
     await paced(total, rate, (n) => {
@@ -195,6 +206,10 @@ export default defineScenario({
     await sleep(3000);
     const serverCpuMs = server.cpuMs() - cpu0;
     server.mark('storm:end');
+    // The bots' own CPU (this process and its worker threads), in % of one core: near 100% per thread means
+    // the load generator, not the server, sets the latency.
+    const gen = process.cpuUsage(gen0);
+    const loadGeneratorCpuPct = Math.round(((gen.user + gen.system) / 1000 / (performance.now() - wall0)) * 100);
     if (shares > 1) {
       // Merge: a gift is on every screen when this thread's viewers and every worker's have it.
       const reports = await Promise.all(
@@ -222,14 +237,7 @@ export default defineScenario({
     }
 
     // The battles end by themselves shortly after the storm; take the final scores from the ended events.
-    const ended = await Promise.all(
-      setups.map(
-        (s) =>
-          new Promise<{ scores: Record<string, number> }>((resolve) =>
-            s.hostRooms[0]!.onMessage('pk-battle:ended', (e: { scores: Record<string, number> }) => resolve(e)),
-          ),
-      ),
-    );
+    const ended = await endedEvents;
     stop();
     const integrity = (
       await http(server, 'GET', '/api/admin/pk-battles/integrity', { headers: { authorization: server.operatorAuth } })
@@ -322,6 +330,8 @@ export default defineScenario({
         cpuPerGiftUs: Math.round(cpuPerGiftUs),
         ackLatency: ackLatency.summary(),
         giftCommits: commits,
+        serverCpuPct: Math.round((serverCpuMs / (Number(opts.duration) * 1000 + 3000)) * 100),
+        loadGeneratorCpuPct,
         replaysAcked: replays,
         dbCpuMsTotal: Math.round(server.childCpuMs()),
         integrity,
