@@ -374,7 +374,7 @@ export default defineScenario({
         processes: servers.length,
         loadGeneratorCpuMs: Math.round((gen.user + gen.system) / 1000),
         serverCpuMsEach: cpuEach,
-        orderCommits: commits.filter((c: { batches: number }) => c.batches > 0),
+        orderCommits: commits.filter((c?: { batches: number }) => c && c.batches > 0),
         cpuPerAttemptUs: Math.round((serverCpuMs * 1000) / Math.max(1, attempts)),
         attempts,
         roomBuyers: nRoom,
