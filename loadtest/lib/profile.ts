@@ -20,6 +20,9 @@ interface CpuProfile {
 export interface ProfileSummary {
   file: string;
   phase: string;
+  /** The phase on CLOCK_MONOTONIC µs (for a closer look at the .cpuprofile). */
+  fromUs?: number;
+  toUs?: number;
   /** Sampled ms in the phase (busy = not idle). */
   sampledMs: number;
   busyMs: number;
@@ -86,6 +89,8 @@ export function summariseProfile(
   return {
     file,
     phase: window?.phase ?? 'whole run',
+    fromUs: window?.fromUs,
+    toUs: window?.toUs,
     sampledMs: Math.round(total / 1000),
     busyMs: Math.round(busy / 1000),
     top: rank(frames).map(({ k, ms, pct }) => ({ frame: k, selfMs: ms, pct })),
