@@ -84,6 +84,11 @@ const EnvSchema = z.object({
   PK_RECONNECT_GRACE_MS: int(30_000, 0),
   /** Share of a gift's coins credited to the receiving host; the rest is the platform's. */
   PK_HOST_SHARE: ratio(0.7),
+  /**
+   * Under sustained load a gift batch starts at most this often (ms), and each battle announces its
+   * committed gifts once per batch: the score cadence viewers see (0: batches back to back).
+   */
+  PK_GIFT_COMMIT_PACE_MS: int(100, 0, 1000),
   PK_WINNER_REWARD_COINS: int(100, 0),
   PK_DRAW_REWARD_COINS: int(50, 0),
   PK_WINNER_XP: int(100, 0),

@@ -24,7 +24,6 @@ import {
   sdkFor,
   sleep,
 } from '../lib/harness';
-import { GIFT_COMMIT_PACE_MS } from '../../src/pk/giftCommitter';
 import { PATCH_MS as PK_PATCH_MS } from '../../src/rooms/PkBattleRoom';
 
 interface Tracked {
@@ -37,13 +36,24 @@ interface Tracked {
 export default defineScenario({
   name: 'pk-gift-storm',
   description: 'gifts into live battles; send→score-on-every-viewer latency, CPU per gift vs baseline, integrity sums',
-  defaults: { battles: 1, viewers: 1000, rate: 200, duration: 15, retryShare: 0.05, baseline: true, workers: 1 },
+  defaults: {
+    battles: 1,
+    viewers: 1000,
+    rate: 200,
+    duration: 15,
+    retryShare: 0.05,
+    baseline: true,
+    workers: 1,
+    // The server's PK_GIFT_COMMIT_PACE_MS (its score cadence); the baseline patches at the same interval.
+    giftPaceMs: 100,
+  },
   serverEnv: (o) => ({
     PK_COUNTDOWN_MS: '200',
     // The battle's one "minute" covers the storm plus settling time, so it ends by itself right after.
     PK_MINUTE_MS: String((Number(o.duration) + 8) * 1000),
     PK_RESULT_PHASE_MS: '30000',
     ROOM_MESSAGE_RATE: '100',
+    PK_GIFT_COMMIT_PACE_MS: String(o.giftPaceMs),
   }),
   async run({ server, opts, progress, baseline }) {
     const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -265,14 +275,14 @@ export default defineScenario({
       ),
     );
     // Same clients (the scenario's users), rooms, rate, duration and threads; the counter patches at the
-    // cadence this server delivers scores at (one gift batch, and its event, per GIFT_COMMIT_PACE_MS).
+    // cadence this server delivers scores at (one gift batch, and its event, per PK_GIFT_COMMIT_PACE_MS).
     const base = opts.baseline
       ? await baseline({
           rooms: battles,
           clientsPerRoom: perBattle + 2,
           ratePerSec: rate,
           durationSec: Number(opts.duration),
-          patchRateMs: GIFT_COMMIT_PACE_MS,
+          patchRateMs: Number(opts.giftPaceMs),
           workers: Number(opts.workers),
           bots: [...viewers, ...hosts],
         })
@@ -337,7 +347,7 @@ export default defineScenario({
         integrity,
         scoreSum,
         serverPatchMs: PK_PATCH_MS,
-        giftEventCadenceMs: GIFT_COMMIT_PACE_MS,
+        giftEventCadenceMs: Number(opts.giftPaceMs),
       },
       checks,
     };

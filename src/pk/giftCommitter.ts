@@ -4,18 +4,13 @@
  * transaction (PkStore.recordGifts); a batch that fails is retried gift by gift, so one bad
  * gift is refused alone. A hundred battles at 10 gifts/s each cost ~100 transactions a second.
  */
+import { ctx } from '../context';
 import { AppError, badRequest, ErrorCode } from '../errors';
 import { type GiftInput, type GiftRecord, pkStore } from '../stores/pkStore';
 import { GroupCommitter } from '../stores/groupCommit';
 import { MAX_GIFT_COUNT } from '../domain/pk/rules';
 
 export const GIFT_COMMIT_WINDOW_MS = 10;
-/**
- * Under sustained load a gift batch starts at most every 50 ms. Each battle announces its committed
- * gifts right after their batch (PkBattleRoom), so this is also the score cadence viewers see: one
- * `pk-battle:gift` frame per viewer per 50 ms at most, the frame budget of a bare room patching at 50 ms.
- */
-export const GIFT_COMMIT_PACE_MS = 50;
 export const GIFT_COMMIT_MAX_BATCH = 1000;
 export const MAX_REQUEST_ID_LENGTH = 128;
 
@@ -32,7 +27,9 @@ export function giftCommitter(): GroupCommitter<GiftInput, GiftRecord> {
   instance ??= new GroupCommitter<GiftInput, GiftRecord>({
     name: 'gifts',
     windowMs: GIFT_COMMIT_WINDOW_MS,
-    paceMs: GIFT_COMMIT_PACE_MS,
+    // Each battle announces its committed gifts right after their batch (PkBattleRoom), so the pace is also
+    // the score cadence: at most one `pk-battle:gift` frame per viewer per PK_GIFT_COMMIT_PACE_MS.
+    paceMs: ctx().config.PK_GIFT_COMMIT_PACE_MS,
     maxBatch: GIFT_COMMIT_MAX_BATCH,
     validate: validateGift,
     commitBatch: (items) => pkStore().recordGifts(items),
