@@ -289,7 +289,7 @@ export default defineScenario<Opts>({
   description: 'one host, N werift viewers: through Janus (SFU) and, side by side, through mesh',
   defaults: { viewers: 50, concurrency: 10, steady: 5, mesh: true },
   // A mesh host sends one offer per viewer: allow the burst (the default limit would disconnect it).
-  serverEnv: () => ({ ROOM_MAX_MESSAGES_PER_SECOND: '1000' }),
+  serverEnv: () => ({ ROOM_MESSAGE_RATE: '1000', ROOM_MESSAGE_BURST: '2000' }),
   async run({ server, opts, progress }) {
     const log = (s: string) => process.stderr.write(`${s}\n`);
     const why = janusUnavailable();
@@ -297,7 +297,8 @@ export default defineScenario<Opts>({
     const janus = await startJanus();
     log(`janus pid ${janus.pid()} at ${janus.url} (peers bind ${janus.peerAddress})`);
     const sfuServer = await startServerProcess({
-      ROOM_MAX_MESSAGES_PER_SECOND: '1000',
+      ROOM_MESSAGE_RATE: '1000',
+      ROOM_MESSAGE_BURST: '2000',
       JANUS_URL: janus.url,
       JANUS_API_SECRET: janus.apiSecret,
       JANUS_ADMIN_KEY: janus.adminKey,
