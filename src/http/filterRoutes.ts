@@ -5,10 +5,14 @@ import type { AppContext } from '../context';
 import { vocabulary } from '../domain/filters/catalog';
 import { CATEGORIES, ParamError, type ParamSpec, validateParams } from '../domain/filters/params';
 import { badRequest, forbidden } from '../errors';
-import { callRoom } from '../rooms/roomCall';
+import { roomCaller } from '../rooms/roomCall';
+import type { HostFilterRoom } from '../rooms/streamHost';
 import { filterStore } from '../stores/filterStore';
 import { isUuid, pagination, parse, requestKey } from '../validation';
 import { me, ok } from './middleware';
+
+/** Any room that hosts a stream with filters (live stream, battle, session, shopping stream). */
+const streamRoom = roomCaller<HostFilterRoom>('Stream');
 
 const Limit = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });
 const ApplyBody = z.object({
@@ -130,7 +134,7 @@ export function filterRoutes(c: AppContext): Router {
       throw err;
     }
     const applied = { filterId: filter.id, name: filter.name, category: filter.category, params };
-    await callRoom(body.streamId, 'rpcStreamFilter', [{ kind: 'apply', userId: user.id, filter: applied }], 'Stream');
+    await streamRoom.call(body.streamId, 'rpcStreamFilter', { kind: 'apply', userId: user.id, filter: applied });
     await store().recordUse(filter.id, user.id, body.streamId);
     ok(res, {
       streamId: body.streamId,
@@ -144,7 +148,7 @@ export function filterRoutes(c: AppContext): Router {
   r.post('/:id/remove', async (req, res) => {
     const id = filterId(String(req.params.id));
     const { streamId } = parse(RemoveBody, req.body);
-    await callRoom(streamId, 'rpcStreamFilter', [{ kind: 'remove', userId: me(req).id, filterId: id }], 'Stream');
+    await streamRoom.call(streamId, 'rpcStreamFilter', { kind: 'remove', userId: me(req).id, filterId: id });
     ok(res, { streamId, filterId: id, removed: true });
   });
 

@@ -4,7 +4,8 @@ import type { AppContext } from '../context';
 import { CreateSessionBody, LayoutBody, SettingsBody, UserTarget } from '../domain/multihost/protocol';
 import { invalidState, notFound } from '../errors';
 import { createServerRoom } from '../rooms/roomCreation';
-import { callRoom } from '../rooms/roomCall';
+import type { MultiHostRoom } from '../rooms/MultiHostRoom';
+import { roomCaller } from '../rooms/roomCall';
 import { multiHostStore, type SessionRow } from '../stores/multiHostStore';
 import { isUuid, pagination, parse } from '../validation';
 import { me, ok } from './middleware';
@@ -22,10 +23,10 @@ export async function sessionRoom(id: string): Promise<string> {
   return s.roomId;
 }
 
+const sessionRooms = roomCaller<MultiHostRoom>('Session');
+
 export function multihostRoutes(c: AppContext): Router {
   const r = Router();
-  const call = async (id: string, method: string, args: unknown[]) =>
-    callRoom(await sessionRoom(id), method, args, 'Session');
 
   r.post('/', async (req, res) => {
     const user = me(req);
@@ -64,7 +65,7 @@ export function multihostRoutes(c: AppContext): Router {
     const s = await sessionOr404(String(req.params.id));
     const live =
       s.roomId && (s.status === 'scheduled' || s.status === 'live')
-        ? await callRoom(s.roomId, 'rpcSnapshot', [], 'Session').catch(() => null)
+        ? await sessionRooms.call(s.roomId, 'rpcSnapshot').catch(() => null)
         : null;
     if (!live) return ok(res, { ...s, hosts: await multiHostStore().hosts(s.id), live });
     // While the room holds the session, its values are the current ones (the row is the record).
@@ -72,38 +73,68 @@ export function multihostRoutes(c: AppContext): Router {
     ok(res, { ...s, status: l.status, layout: l.layout, hosts: l.hosts, live });
   });
 
-  r.post('/:id/start', async (req, res) => ok(res, await call(String(req.params.id), 'rpcStart', [me(req).id])));
+  r.post('/:id/start', async (req, res) =>
+    ok(res, await sessionRooms.call(await sessionRoom(String(req.params.id)), 'rpcStart', me(req).id)),
+  );
 
   r.post('/:id/invite', async (req, res) => {
     const { userId } = parse(UserTarget, req.body);
     const target = await c.users.findById(userId);
     if (!target) throw notFound('User');
-    ok(res, await call(String(req.params.id), 'rpcInvite', [me(req).id, { id: target.id, username: target.username }]));
+    ok(
+      res,
+      await sessionRooms.call(await sessionRoom(String(req.params.id)), 'rpcInvite', me(req).id, {
+        id: target.id,
+        username: target.username,
+      }),
+    );
   });
 
-  r.post('/:id/accept', async (req, res) => ok(res, await call(String(req.params.id), 'rpcAccept', [me(req)])));
-  r.post('/:id/request', async (req, res) => ok(res, await call(String(req.params.id), 'rpcRequest', [me(req)])));
+  r.post('/:id/accept', async (req, res) =>
+    ok(res, await sessionRooms.call(await sessionRoom(String(req.params.id)), 'rpcAccept', me(req))),
+  );
+  r.post('/:id/request', async (req, res) =>
+    ok(res, await sessionRooms.call(await sessionRoom(String(req.params.id)), 'rpcRequest', me(req))),
+  );
 
   r.post('/:id/approve', async (req, res) => {
     const { userId } = parse(UserTarget, req.body);
-    ok(res, await call(String(req.params.id), 'rpcApprove', [me(req).id, userId]));
+    ok(res, await sessionRooms.call(await sessionRoom(String(req.params.id)), 'rpcApprove', me(req).id, userId));
   });
 
   r.delete('/:id/hosts/:userId', async (req, res) => {
     const target = String(req.params.userId);
     if (!isUuid(target)) throw notFound('Host');
-    ok(res, await call(String(req.params.id), 'rpcRemove', [me(req).id, target]));
+    ok(res, await sessionRooms.call(await sessionRoom(String(req.params.id)), 'rpcRemove', me(req).id, target));
   });
 
   r.put('/:id/settings', async (req, res) => {
-    ok(res, await call(String(req.params.id), 'rpcSettings', [me(req).id, parse(SettingsBody, req.body)]));
+    ok(
+      res,
+      await sessionRooms.call(
+        await sessionRoom(String(req.params.id)),
+        'rpcSettings',
+        me(req).id,
+        parse(SettingsBody, req.body),
+      ),
+    );
   });
 
   r.put('/:id/layout', async (req, res) => {
-    ok(res, await call(String(req.params.id), 'rpcLayout', [me(req).id, parse(LayoutBody, req.body)]));
+    ok(
+      res,
+      await sessionRooms.call(
+        await sessionRoom(String(req.params.id)),
+        'rpcLayout',
+        me(req).id,
+        parse(LayoutBody, req.body),
+      ),
+    );
   });
 
-  r.post('/:id/end', async (req, res) => ok(res, await call(String(req.params.id), 'rpcEnd', [me(req).id])));
+  r.post('/:id/end', async (req, res) =>
+    ok(res, await sessionRooms.call(await sessionRoom(String(req.params.id)), 'rpcEnd', me(req).id)),
+  );
 
   return r;
 }

@@ -7,10 +7,13 @@ import { CreateBattleBody, PkEvents } from '../domain/pk/protocol';
 import { HOLDING_STATUSES, LEADERBOARD_PERIODS } from '../domain/pk/rules';
 import { badRequest, invalidState, notFound } from '../errors';
 import { createServerRoom } from '../rooms/roomCreation';
-import { callRoom } from '../rooms/roomCall';
+import type { PkBattleRoom } from '../rooms/PkBattleRoom';
+import { roomCaller } from '../rooms/roomCall';
 import { type BattleRow, pkStore } from '../stores/pkStore';
 import { isUuid, pagination, parse, requestKey } from '../validation';
 import { me, ok, requireOperator } from './middleware';
+
+const battleRoom = roomCaller<PkBattleRoom>('Battle');
 
 const NewGift = z.object({
   id: z.string().regex(/^[a-z0-9-]{2,40}$/, 'lowercase letters, digits and - (2-40)'),
@@ -49,24 +52,16 @@ async function battleOr404(id: string): Promise<BattleRow> {
   return battle;
 }
 
-interface LiveBattle {
-  status: BattleRow['status'];
-  scores: Record<string, number>;
-  endsAt: number | null;
-  startsAt: number | null;
-  winner: string | null;
-}
-
 /**
  * A battle row with its room's current values on top (status, scores, times) while the room holds it,
  * so a client reading `scoreA` mid-battle sees the live score, not the 0 the row keeps until the end.
  * `live` is the room's summary (null once the room is gone).
  */
 async function withLive(battle: BattleRow) {
-  let live: LiveBattle | null = null;
-  if (battle.roomId && HOLDING_STATUSES.includes(battle.status)) {
-    live = await callRoom<LiveBattle>(battle.roomId, 'rpcSnapshot', [], 'Battle').catch(() => null);
-  }
+  const live =
+    battle.roomId && HOLDING_STATUSES.includes(battle.status)
+      ? await battleRoom.call(battle.roomId, 'rpcSnapshot').catch(() => null)
+      : null;
   if (!live) return { ...battle, live };
   const iso = (ms: number | null, fallback: string | null) => (ms ? new Date(ms).toISOString() : fallback);
   return {
@@ -141,7 +136,7 @@ export function pkRoutes(c: AppContext): Router {
     const declined: string[] = [];
     for (const inv of await pkStore().pendingInvitations(user.id)) {
       if (!inv.roomId) continue;
-      const done = await callRoom(inv.roomId, 'rpcDecline', [user.id], 'Battle').then(
+      const done = await battleRoom.call(inv.roomId, 'rpcDecline', user.id).then(
         () => true,
         () => false, // expired or cancelled meanwhile
       );
@@ -187,15 +182,15 @@ export function pkRoutes(c: AppContext): Router {
   });
 
   r.post('/:id/accept', async (req, res) => {
-    ok(res, await callRoom(await liveRoomOf(String(req.params.id)), 'rpcAccept', [me(req).id], 'Battle'));
+    ok(res, await battleRoom.call(await liveRoomOf(String(req.params.id)), 'rpcAccept', me(req).id));
   });
 
   r.post('/:id/decline', async (req, res) => {
-    ok(res, await callRoom(await liveRoomOf(String(req.params.id)), 'rpcDecline', [me(req).id], 'Battle'));
+    ok(res, await battleRoom.call(await liveRoomOf(String(req.params.id)), 'rpcDecline', me(req).id));
   });
 
   r.delete('/:id', async (req, res) => {
-    ok(res, await callRoom(await liveRoomOf(String(req.params.id)), 'rpcCancel', [me(req).id], 'Battle'));
+    ok(res, await battleRoom.call(await liveRoomOf(String(req.params.id)), 'rpcCancel', me(req).id));
   });
 
   r.post('/:id/gift', async (req, res) => {
@@ -203,7 +198,7 @@ export function pkRoutes(c: AppContext): Router {
     if (battle.status !== 'live' || !battle.roomId) throw invalidState(`Battle is ${battle.status}, not live`);
     const requestId = requestKey(req.headers['idempotency-key'], req.body);
     const body = { ...(req.body ?? {}), requestId, idempotencyKey: undefined };
-    const ack = await callRoom<{ replayed: boolean }>(battle.roomId, 'rpcGift', [me(req), body], 'Battle');
+    const ack = await battleRoom.call(battle.roomId, 'rpcGift', me(req), body);
     ok(res, ack, ack.replayed ? 200 : 201);
   });
 

@@ -6,7 +6,8 @@ import type { AppContext } from '../context';
 import { ProductBody, ProductPatch, SessionBody } from '../domain/shopping/protocol';
 import { forbidden, invalidState, notFound, toAppError } from '../errors';
 import { createServerRoom } from '../rooms/roomCreation';
-import { callRoom, roomExists } from '../rooms/roomCall';
+import type { LiveShoppingRoom } from '../rooms/LiveShoppingRoom';
+import { roomCaller, roomExists } from '../rooms/roomCall';
 import { type SessionRow, shoppingStore } from '../stores/shoppingStore';
 import { toMajor } from '../domain/shopping/money';
 import type { ProductRow, StreamProductRow } from '../stores/shoppingStore';
@@ -95,10 +96,10 @@ async function roomOf(id: string): Promise<string> {
 
 const PERIODS = { day: 86_400_000, week: 7 * 86_400_000, month: 30 * 86_400_000, all: null } as const;
 
+const shopRoom = roomCaller<LiveShoppingRoom>('Shopping stream');
+
 export function shoppingRoutes(c: AppContext): Router {
   const r = Router();
-  const call = async <T>(id: string, method: string, args: unknown[]) =>
-    callRoom<T>(await roomOf(id), method, args, 'Shopping stream', { existsChecked: true });
 
   r.post('/', async (req, res) => {
     const user = me(req);
@@ -161,16 +162,14 @@ export function shoppingRoutes(c: AppContext): Router {
     const paid = await shoppingStore().markPaid(orderId);
     if (!paid) throw invalidState('Order reservation expired or was released; it can no longer be paid');
     const session = await shoppingStore().getSession(order.sessionId);
-    if (session?.roomId) await callRoom(session.roomId, 'rpcPaid', [orderId]).catch(() => undefined);
+    if (session?.roomId) await shopRoom.call(session.roomId, 'rpcPaid', orderId).catch(() => undefined);
     ok(res, { order: paid, replayed: false });
   });
 
   r.get('/:id', async (req, res) => {
     const s = await sessionOr404(String(req.params.id));
     const live =
-      s.roomId && (await roomExists(s.roomId))
-        ? await callRoom(s.roomId, 'rpcSnapshot', [], 'Shopping stream').catch(() => null)
-        : null;
+      s.roomId && (await roomExists(s.roomId)) ? await shopRoom.call(s.roomId, 'rpcSnapshot').catch(() => null) : null;
     const { analytics: _a, ...session } = s;
     // Current values at the top level: the room's while it runs (stock, prices, pin), else the stored ones.
     const l = live as { status: string; products: unknown[]; pinnedProductId: string | null } | null;
@@ -189,31 +188,38 @@ export function shoppingRoutes(c: AppContext): Router {
     const s = await sessionOr404(String(req.params.id));
     if (s.sellerId !== me(req).id) throw forbidden('Only the seller sees the analytics');
     if (s.roomId && (await roomExists(s.roomId))) {
-      const live = await callRoom<Record<string, unknown>>(s.roomId, 'rpcAnalytics', [s.sellerId], 'Shopping stream');
+      const live = await shopRoom.call(s.roomId, 'rpcAnalytics', s.sellerId);
       return ok(res, { sessionId: s.id, status: s.status, live: true, ...live });
     }
     ok(res, { sessionId: s.id, status: s.status, live: false, ...(s.analytics ?? {}) });
   });
 
-  r.post('/:id/start', async (req, res) => ok(res, await call(String(req.params.id), 'rpcStart', [me(req).id])));
-  r.post('/:id/end', async (req, res) => ok(res, await call(String(req.params.id), 'rpcEnd', [me(req).id])));
+  r.post('/:id/start', async (req, res) =>
+    ok(res, await shopRoom.callLive(await roomOf(String(req.params.id)), 'rpcStart', me(req).id)),
+  );
+  r.post('/:id/end', async (req, res) =>
+    ok(res, await shopRoom.callLive(await roomOf(String(req.params.id)), 'rpcEnd', me(req).id)),
+  );
   r.post('/:id/products', async (req, res) =>
-    ok(res, await call(String(req.params.id), 'rpcAddProduct', [me(req).id, req.body]), 201),
+    ok(res, await shopRoom.callLive(await roomOf(String(req.params.id)), 'rpcAddProduct', me(req).id, req.body), 201),
   );
   r.post('/:id/products/pin', async (req, res) =>
-    ok(res, await call(String(req.params.id), 'rpcPin', [me(req).id, req.body])),
+    ok(res, await shopRoom.callLive(await roomOf(String(req.params.id)), 'rpcPin', me(req).id, req.body)),
   );
   const unpin = async (req: Request, res: Response) =>
-    ok(res, await call(String(req.params.id), 'rpcUnpin', [me(req).id]));
+    ok(res, await shopRoom.callLive(await roomOf(String(req.params.id)), 'rpcUnpin', me(req).id));
   r.delete('/:id/products/pin', unpin);
   r.post('/:id/products/unpin', unpin);
   r.patch('/:id/products/:productId', async (req, res) => {
     const productId = String(req.params.productId);
     if (!isUuid(productId)) throw notFound('Product in this stream');
-    ok(res, await call(String(req.params.id), 'rpcUpdateProduct', [me(req).id, productId, req.body]));
+    ok(
+      res,
+      await shopRoom.callLive(await roomOf(String(req.params.id)), 'rpcUpdateProduct', me(req).id, productId, req.body),
+    );
   });
   r.post('/:id/interactions', async (req, res) =>
-    ok(res, await call(String(req.params.id), 'rpcInteraction', [me(req), req.body])),
+    ok(res, await shopRoom.callLive(await roomOf(String(req.params.id)), 'rpcInteraction', me(req), req.body)),
   );
   r.post('/:id/orders', async (req, res) => {
     // Idempotency-Key header or body key (optional: without one, a new order each time).
@@ -221,7 +227,7 @@ export function shoppingRoutes(c: AppContext): Router {
     const body = { ...(req.body ?? {}), idempotencyKey };
     let result: { replayed: boolean };
     try {
-      result = await call<{ replayed: boolean }>(String(req.params.id), 'rpcOrder', [me(req), body]);
+      result = await shopRoom.callLive(await roomOf(String(req.params.id)), 'rpcOrder', me(req), body);
     } catch (err) {
       // A refused order (sold out, ...) is answered here: the same body the error handler gives, without
       // walking the rest of the router stack to reach it (the hot path of a flash sale).
@@ -233,10 +239,14 @@ export function shoppingRoutes(c: AppContext): Router {
     ok(res, result, result.replayed ? 200 : 201);
   });
   r.post('/:id/vouchers', async (req, res) =>
-    ok(res, { voucher: await call(String(req.params.id), 'rpcVoucher', [me(req).id, req.body]) }, 201),
+    ok(
+      res,
+      { voucher: await shopRoom.callLive(await roomOf(String(req.params.id)), 'rpcVoucher', me(req).id, req.body) },
+      201,
+    ),
   );
   r.post('/:id/vouchers/use', async (req, res) =>
-    ok(res, await call(String(req.params.id), 'rpcCheckVoucher', [me(req), req.body])),
+    ok(res, await shopRoom.callLive(await roomOf(String(req.params.id)), 'rpcCheckVoucher', me(req), req.body)),
   );
   return r;
 }

@@ -6,7 +6,10 @@ import type { AppContext } from '../context';
 import { HOLDING_STATUSES } from '../domain/pk/rules';
 import { invalidState, notFound } from '../errors';
 import { createServerRoom } from '../rooms/roomCreation';
-import { callRoom } from '../rooms/roomCall';
+import type { LiveStreamRoom } from '../rooms/LiveStreamRoom';
+import type { MultiHostRoom } from '../rooms/MultiHostRoom';
+import type { PkBattleRoom } from '../rooms/PkBattleRoom';
+import { roomCaller } from '../rooms/roomCall';
 import { iceServersFor } from '../rtc/iceServers';
 import { StatsBody } from '../rtc/protocol';
 import { assessHealth, classify, RESOLUTION } from '../rtc/quality';
@@ -14,6 +17,11 @@ import { liveStreamStore } from '../stores/liveStreamStore';
 import { pkStore } from '../stores/pkStore';
 import { isUuid, pagination, parse } from '../validation';
 import { me, ok } from './middleware';
+
+const streamRoom = roomCaller<LiveStreamRoom>('Stream');
+const battleRoom = roomCaller<PkBattleRoom>('Battle');
+const sessionRoom = roomCaller<MultiHostRoom>('Session');
+const mediaRoom = roomCaller<Pick<LiveStreamRoom, 'rpcSignal' | 'rpcStats'>>('Room');
 
 const RoomSignal = z.object({ roomId: z.string().min(1).max(64) }).passthrough();
 
@@ -64,7 +72,7 @@ export function webrtcRoutes(c: AppContext): Router {
   });
 
   r.post('/stream/:id/end', async (req, res) => {
-    ok(res, await callRoom(String(req.params.id), 'rpcEnd', [me(req).id], 'Stream'));
+    ok(res, await streamRoom.call(String(req.params.id), 'rpcEnd', me(req).id));
   });
 
   r.get('/battle/:id/setup', async (req, res) => {
@@ -72,19 +80,19 @@ export function webrtcRoutes(c: AppContext): Router {
     const battle = isUuid(id) ? await pkStore().getBattle(id) : null;
     if (!battle) throw notFound('Battle');
     if (!battle.roomId || !HOLDING_STATUSES.includes(battle.status)) throw invalidState(`Battle is ${battle.status}`);
-    ok(res, await callRoom(battle.roomId, 'rtcSetup', [me(req).id], 'Battle'));
+    ok(res, await battleRoom.call(battle.roomId, 'rtcSetup', me(req).id));
   });
 
   r.get('/multihost/:id/setup', async (req, res) => {
     const roomId = await sessionRoomResolvers.multihost?.(String(req.params.id));
     if (!roomId) throw notFound('Session');
-    ok(res, await callRoom(roomId, 'rtcSetup', [me(req).id], 'Session'));
+    ok(res, await sessionRoom.call(roomId, 'rtcSetup', me(req).id));
   });
 
   for (const kind of ['offer', 'answer', 'ice-candidate'] as const) {
     r.post(`/${kind}`, async (req, res) => {
       const { roomId, ...body } = parse(RoomSignal, req.body);
-      ok(res, await callRoom(roomId, 'rpcSignal', [me(req).id, kind, body], 'Room'));
+      ok(res, await mediaRoom.call(roomId, 'rpcSignal', me(req).id, kind, body));
     });
   }
 
@@ -101,7 +109,7 @@ export function webrtcRoutes(c: AppContext): Router {
     );
     const report = assessHealth(stats);
     // In a room, the report also counts as that peer's stats there (tier with hysteresis, warnings to peers).
-    const room = roomId ? await callRoom(roomId, 'rpcStats', [me(req).id, stats], 'Room') : null;
+    const room = roomId ? await mediaRoom.call(roomId, 'rpcStats', me(req).id, stats) : null;
     ok(res, { ...report, room });
   });
 

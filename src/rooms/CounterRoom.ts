@@ -8,20 +8,22 @@
 import { type Client, Room } from '@colyseus/core';
 import { z } from 'zod';
 import { CounterState } from '../state/CounterState';
-import { applyRoomDefaults, authenticate, handle } from './roomKit';
+import { applyRoomDefaults, authenticate, messageTable, on, type RoomMessages } from './roomKit';
 
 export class CounterRoom extends Room<{ state: CounterState }> {
   static override onAuth = authenticate;
   override maxClients = 5000;
   override state = new CounterState();
+  override messages: RoomMessages<CounterRoom> = messageTable<CounterRoom>({
+    inc: on(z.object({ by: z.number().int().min(1).max(1000).default(1) }).passthrough(), function (_client, m) {
+      this.state.count += m.by;
+    }),
+  });
 
   override onCreate(options: { patchRateMs?: number }): void {
     applyRoomDefaults(this, { rate: 1000, burst: 1000 });
     const rate = Number(options?.patchRateMs);
     if (Number.isFinite(rate) && rate > 0) this.setPatchRate(Math.max(10, Math.min(1000, rate)));
-    handle(this, 'inc', z.object({ by: z.number().int().min(1).max(1000).default(1) }).passthrough(), (_client, m) => {
-      this.state.count += m.by;
-    });
   }
 
   override onJoin(): void {

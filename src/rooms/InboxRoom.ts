@@ -9,7 +9,7 @@ import { type Client, Room } from '@colyseus/core';
 import { z } from 'zod';
 import { ctx } from '../context';
 import { type InboxMessage, inboxChannel } from '../notify/notifier';
-import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
+import { applyRoomDefaults, authenticate, messageTable, on, type RoomMessages, userOf } from './roomKit';
 
 export const InboxEvents = {
   sync: 'inbox:sync',
@@ -22,16 +22,19 @@ export class InboxRoom extends Room {
   override maxClients = 5000;
   private readonly subscriptions = new Map<string, (m: InboxMessage) => void>();
 
-  override onCreate(): void {
-    applyRoomDefaults(this);
-    handle(this, InboxEvents.read, z.object({ ids: z.array(z.string().uuid()).max(100) }), async (client, { ids }) => {
+  override messages: RoomMessages<InboxRoom> = messageTable<InboxRoom>({
+    [InboxEvents.read]: on(z.object({ ids: z.array(z.string().uuid()).max(100) }), async (client, { ids }) => {
       await ctx().notifier.markRead(userOf(client).id, ids);
-    });
-    handle(this, InboxEvents.sync, z.object({}).passthrough(), async (client) => {
+    }),
+    [InboxEvents.sync]: on(z.object({}).passthrough(), async (client) => {
       const userId = userOf(client).id;
       const [notifications, balance] = await Promise.all([ctx().notifier.recent(userId), ctx().wallet.balance(userId)]);
       client.send(InboxEvents.backlog, { notifications, balance });
-    });
+    }),
+  });
+
+  override onCreate(): void {
+    applyRoomDefaults(this);
   }
 
   override async onJoin(client: Client): Promise<void> {

@@ -31,20 +31,44 @@ export async function roomExists(roomId: string): Promise<boolean> {
   return !!found;
 }
 
+/** Names of R's methods that were built with `exposed()` (the only ones HTTP may call). */
+export type ExposedMethod<R> = {
+  [K in keyof R]-?: R[K] extends (...args: never[]) => Promise<Envelope<unknown>> ? K : never;
+}[keyof R] &
+  string;
+type ArgsOf<F> = F extends (...args: infer A) => unknown ? A : never;
+type ValueOf<F> = F extends (...args: never[]) => Promise<Envelope<infer T>> ? T : never;
+
+/**
+ * Typed calls into one kind of room: `roomCaller<PkBattleRoom>('Battle').call(id, 'rpcAccept', userId)`.
+ * A wrong method name or argument is a compile error. `what` names the room in a 404.
+ */
+export interface RoomCaller<R> {
+  call<M extends ExposedMethod<R>>(roomId: string, method: M, ...args: ArgsOf<R[M]>): Promise<ValueOf<R[M]>>;
+  /** Same, for a caller that has just seen the room alive (skips a second registry lookup on a hot path). */
+  callLive<M extends ExposedMethod<R>>(roomId: string, method: M, ...args: ArgsOf<R[M]>): Promise<ValueOf<R[M]>>;
+}
+
+export function roomCaller<R>(what: string): RoomCaller<R> {
+  return {
+    call: (roomId, method, ...args) => callRoom(roomId, method, args, what, false),
+    callLive: (roomId, method, ...args) => callRoom(roomId, method, args, what, true),
+  };
+}
+
 /**
  * Calls an `exposed()` method of room `roomId` (on this process or another) and returns
- * its value or throws its AppError; a room that is gone is 404 `what`. `existsChecked`: the
- * caller has just seen the room alive (skips a second registry lookup on the hot path).
+ * its value or throws its AppError; a room that is gone is 404 `what`. Reached through `roomCaller`.
  */
-export async function callRoom<T>(
+async function callRoom<T>(
   roomId: string,
   method: string,
   args: unknown[],
-  what = 'Room',
-  opts: { existsChecked?: boolean } = {},
+  what: string,
+  existsChecked: boolean,
 ): Promise<T> {
   // A call to a gone remote room would wait for the IPC timeout: check first, unless the caller just did.
-  if (!opts.existsChecked && !(await roomExists(roomId))) throw notFound(what);
+  if (!existsChecked && !(await roomExists(roomId))) throw notFound(what);
   let envelope: Envelope<T>;
   try {
     envelope = (await matchMaker.remoteRoomCall(roomId, method, args)) as Envelope<T>;

@@ -49,10 +49,67 @@ export function sendError(client: Client, type: string, err: unknown, requestId?
   client.send(event, payload);
 }
 
+/** One entry of a room's message table: the payload's schema and the handler of valid payloads. */
+export interface MessageSpec<R> {
+  schema: z.ZodType;
+  handler: (this: R, client: Client, message: never) => unknown;
+  /** Event that carries this message's errors (default `error`; e.g. `webrtc:error`). */
+  errorEvent?: string;
+}
+
+/** An entry of a message table: `on(Schema, function (client, m) { ... })`, `m` typed from the schema. */
+export function on<S extends z.ZodType, R = Room>(
+  schema: S,
+  handler: (this: R, client: Client, message: z.infer<S>) => unknown,
+  opts: { errorEvent?: string } = {},
+): MessageSpec<R> {
+  return { schema, handler: handler as MessageSpec<R>['handler'], errorEvent: opts.errorEvent };
+}
+
 /**
- * Declares a message handler with its schema. Invalid payloads and AppErrors thrown
- * by the handler reach only the sender as `error { type, code, message, requestId? }`
- * (or as `opts.errorEvent`, e.g. `webrtc:error`).
+ * Validates one message and runs its handler. Invalid payloads and AppErrors thrown by the
+ * handler reach only the sender as `error { type, code, message, requestId? }` (or `errorEvent`);
+ * the client stays connected (Colyseus' own `validate()` would disconnect it).
+ */
+async function dispatch<R>(room: R, type: string, spec: MessageSpec<R>, client: Client, raw: unknown): Promise<void> {
+  const event = spec.errorEvent ?? ROOM_ERROR;
+  const requestId =
+    raw && typeof raw === 'object' && typeof (raw as { requestId?: unknown }).requestId === 'string'
+      ? (raw as { requestId: string }).requestId.slice(0, 128)
+      : undefined;
+  const parsed = spec.schema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    sendError(client, type, new AppError(ErrorCode.VALIDATION, formatZodError(parsed.error)), requestId, event);
+    return;
+  }
+  try {
+    await spec.handler.call(room, client, parsed.data as never);
+  } catch (err) {
+    sendError(client, type, err, requestId, event);
+  }
+}
+
+/** The type of a room's `messages` property (annotate it: the table refers to the room's own type). */
+export type RoomMessages<R> = Record<string, (this: R, client: Client, raw: unknown) => Promise<void>>;
+
+/**
+ * A room's message table for Colyseus' declarative `messages` property:
+ * `override messages: RoomMessages<MyRoom> = messageTable<MyRoom>({ 'pk:gift': on(GiftBody, function (client, m) { ... }) })`.
+ * Colyseus registers each entry at room creation with `this` bound to the room.
+ */
+export function messageTable<R extends Room>(table: Record<string, MessageSpec<R>>): RoomMessages<R> {
+  const out: RoomMessages<R> = {};
+  for (const [type, spec] of Object.entries(table)) {
+    out[type] = function (this: R, client: Client, raw: unknown) {
+      return dispatch(this, type, spec, client, raw);
+    };
+  }
+  return out;
+}
+
+/**
+ * Registers one handler imperatively, for code that adds messages to a room it does not own
+ * (SignalingRelay, SfuMedia). Rooms declare their own messages with `messageTable`.
  */
 export function handle<S extends z.ZodType>(
   room: Room,
@@ -61,23 +118,8 @@ export function handle<S extends z.ZodType>(
   handler: (client: Client, message: z.infer<S>) => unknown | Promise<unknown>,
   opts: { errorEvent?: string } = {},
 ): void {
-  const event = opts.errorEvent ?? ROOM_ERROR;
-  room.onMessage(type, async (client: Client, raw: unknown) => {
-    const requestId =
-      raw && typeof raw === 'object' && typeof (raw as { requestId?: unknown }).requestId === 'string'
-        ? (raw as { requestId: string }).requestId.slice(0, 128)
-        : undefined;
-    const parsed = schema.safeParse(raw ?? {});
-    if (!parsed.success) {
-      sendError(client, type, new AppError(ErrorCode.VALIDATION, formatZodError(parsed.error)), requestId, event);
-      return;
-    }
-    try {
-      await handler(client, parsed.data);
-    } catch (err) {
-      sendError(client, type, err, requestId, event);
-    }
-  });
+  const spec = on(schema, handler, opts);
+  room.onMessage(type, (client: Client, raw: unknown) => dispatch(room, type, spec, client, raw));
 }
 
 /**

@@ -9,6 +9,7 @@
  *  - implements StreamHostRoom by delegating to the helpers below;
  *  - broadcasts `stream-filter:applied` / `stream-filter:removed` (done by the helpers).
  */
+import type { Envelope } from './roomCall';
 import type { Room } from '@colyseus/core';
 import type { MapSchema } from '@colyseus/schema';
 import { forbidden, notFound } from '../errors';
@@ -77,8 +78,13 @@ export type StreamFilterOp =
   | { kind: 'apply'; userId: string; filter: ActiveFilterData }
   | { kind: 'remove'; userId: string; filterId: string };
 
+/** What every room hosting a stream exposes to the filters API (typed room calls: src/rooms/roomCall.ts). */
+export interface HostFilterRoom {
+  rpcStreamFilter(op: StreamFilterOp): Promise<Envelope<{ applied: boolean; removed: boolean }>>;
+}
+
 /**
- * What the filters API asks a host room (through callRoom → the room's `rpcStreamFilter`,
+ * What the filters API asks a host room (through a room call → the room's `rpcStreamFilter`,
  * which wraps this in `exposed`): only a host of that room changes its own look.
  */
 export function streamFilterOp(room: StreamHostRoom, op: StreamFilterOp): { applied: boolean; removed: boolean } {
