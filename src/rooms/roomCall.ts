@@ -49,10 +49,15 @@ export interface RoomCaller<R> {
   callLive<M extends ExposedMethod<R>>(roomId: string, method: M, ...args: ArgsOf<R[M]>): Promise<ValueOf<R[M]>>;
 }
 
-export function roomCaller<R>(what: string): RoomCaller<R> {
+/**
+ * `whenGone(roomId)`: the error to answer when no room has this id (default 404 `what`), e.g. a route
+ * whose room id is its row's id reads the row once to say 409 "Battle is ended" instead.
+ */
+export function roomCaller<R>(what: string, whenGone?: (roomId: string) => Promise<AppError>): RoomCaller<R> {
+  const gone = async (roomId: string) => (whenGone ? await whenGone(roomId) : notFound(what));
   return {
-    call: (roomId, method, ...args) => callRoom(roomId, method, args, what, false),
-    callLive: (roomId, method, ...args) => callRoom(roomId, method, args, what, true),
+    call: (roomId, method, ...args) => callRoom(roomId, method, args, what, false, gone),
+    callLive: (roomId, method, ...args) => callRoom(roomId, method, args, what, true, gone),
   };
 }
 
@@ -66,14 +71,15 @@ async function callRoom<T>(
   args: unknown[],
   what: string,
   existsChecked: boolean,
+  gone: (roomId: string) => Promise<AppError>,
 ): Promise<T> {
   // A call to a gone remote room would wait for the IPC timeout: check first, unless the caller just did.
-  if (!existsChecked && !(await roomExists(roomId))) throw notFound(what);
+  if (!existsChecked && !(await roomExists(roomId))) throw await gone(roomId);
   let envelope: Envelope<T>;
   try {
     envelope = (await matchMaker.remoteRoomCall(roomId, method, args)) as Envelope<T>;
   } catch (err) {
-    if (!(await roomExists(roomId))) throw notFound(what);
+    if (!(await roomExists(roomId))) throw await gone(roomId);
     throw toAppError(err) ?? new AppError(ErrorCode.UNAVAILABLE, `${what} did not answer`);
   }
   if (!envelope || typeof envelope !== 'object' || !('ok' in envelope)) {
