@@ -5,14 +5,14 @@ import type { AppContext } from '../context';
 import { vocabulary } from '../domain/filters/catalog';
 import { CATEGORIES, ParamError, type ParamSpec, validateParams } from '../domain/filters/params';
 import { badRequest, forbidden } from '../errors';
-import { roomCaller } from '../rooms/roomCall';
+import { roomCaller, STREAM_ROOMS } from '../rooms/roomCall';
 import type { HostFilterRoom } from '../rooms/streamHost';
 import { filterStore } from '../stores/filterStore';
 import { isUuid, pagination, parse, requestKey } from '../validation';
 import { me, ok } from './middleware';
 
 /** Any room that hosts a stream with filters (live stream, battle, session, shopping stream). */
-const streamRoom = roomCaller<HostFilterRoom>('Stream');
+const streamRoom = roomCaller<HostFilterRoom>(STREAM_ROOMS, 'Stream');
 
 const Limit = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });
 const ApplyBody = z.object({

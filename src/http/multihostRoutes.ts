@@ -23,7 +23,7 @@ export async function sessionRoom(id: string): Promise<string> {
   return s.roomId;
 }
 
-const sessionRooms = roomCaller<MultiHostRoom>('Session');
+const sessionRooms = roomCaller<MultiHostRoom>('multihost', 'Session');
 
 export function multihostRoutes(c: AppContext): Router {
   const r = Router();

@@ -13,7 +13,7 @@ import { type BattleRow, pkStore } from '../stores/pkStore';
 import { isUuid, pagination, parse, requestKey } from '../validation';
 import { me, ok, requireOperator } from './middleware';
 
-const battleRoom = roomCaller<PkBattleRoom>('Battle');
+const battleRoom = roomCaller<PkBattleRoom>('pk_battle', 'Battle');
 
 const NewGift = z.object({
   id: z.string().regex(/^[a-z0-9-]{2,40}$/, 'lowercase letters, digits and - (2-40)'),

@@ -96,7 +96,7 @@ async function roomOf(id: string): Promise<string> {
 
 const PERIODS = { day: 86_400_000, week: 7 * 86_400_000, month: 30 * 86_400_000, all: null } as const;
 
-const shopRoom = roomCaller<LiveShoppingRoom>('Shopping stream');
+const shopRoom = roomCaller<LiveShoppingRoom>('live_shopping', 'Shopping stream');
 
 export function shoppingRoutes(c: AppContext): Router {
   const r = Router();

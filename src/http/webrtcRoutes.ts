@@ -9,7 +9,7 @@ import { createServerRoom } from '../rooms/roomCreation';
 import type { LiveStreamRoom } from '../rooms/LiveStreamRoom';
 import type { MultiHostRoom } from '../rooms/MultiHostRoom';
 import type { PkBattleRoom } from '../rooms/PkBattleRoom';
-import { roomCaller } from '../rooms/roomCall';
+import { MEDIA_ROOMS, roomCaller } from '../rooms/roomCall';
 import { iceServersFor } from '../rtc/iceServers';
 import { StatsBody } from '../rtc/protocol';
 import { assessHealth, classify, RESOLUTION } from '../rtc/quality';
@@ -18,10 +18,10 @@ import { pkStore } from '../stores/pkStore';
 import { isUuid, pagination, parse } from '../validation';
 import { me, ok } from './middleware';
 
-const streamRoom = roomCaller<LiveStreamRoom>('Stream');
-const battleRoom = roomCaller<PkBattleRoom>('Battle');
-const sessionRoom = roomCaller<MultiHostRoom>('Session');
-const mediaRoom = roomCaller<Pick<LiveStreamRoom, 'rpcSignal' | 'rpcStats'>>('Room');
+const streamRoom = roomCaller<LiveStreamRoom>('live_stream', 'Stream');
+const battleRoom = roomCaller<PkBattleRoom>('pk_battle', 'Battle');
+const sessionRoom = roomCaller<MultiHostRoom>('multihost', 'Session');
+const mediaRoom = roomCaller<Pick<LiveStreamRoom, 'rpcSignal' | 'rpcStats'>>(MEDIA_ROOMS, 'Room');
 
 const RoomSignal = z.object({ roomId: z.string().min(1).max(64) }).passthrough();
 

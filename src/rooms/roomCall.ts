@@ -23,13 +23,21 @@ export async function exposed<T>(fn: () => T | Promise<T>): Promise<Envelope<T>>
   }
 }
 
-/** True when a room with this id is alive on some process. */
-export async function roomExists(roomId: string): Promise<boolean> {
-  if (matchMaker.getLocalRoomById(roomId)) return true;
+/**
+ * True when a room with this id is alive on some process (and, given `kinds`, is one of those room
+ * names: a room's id is its row's UUID, so a battle id sent to a shopping route must not reach the battle).
+ */
+export async function roomExists(roomId: string, kinds?: readonly string[]): Promise<boolean> {
+  const local = matchMaker.getLocalRoomById(roomId);
+  if (local) return !kinds || kinds.includes(local.roomName);
   // One lookup by id (Redis HGET), not a query over every listed room (HGETALL).
   const found = await matchMaker.driver.findOne({ roomId });
-  return !!found;
+  return !!found && (!kinds || kinds.includes(found.name));
 }
+
+/** Rooms that host a stream (filters, REST signaling and quality reports reach any of them). */
+export const MEDIA_ROOMS = ['live_stream', 'pk_battle', 'multihost'] as const;
+export const STREAM_ROOMS = [...MEDIA_ROOMS, 'live_shopping'] as const;
 
 /** Names of R's methods that were built with `exposed()` (the only ones HTTP may call). */
 export type ExposedMethod<R> = {
@@ -50,15 +58,32 @@ export interface RoomCaller<R> {
 }
 
 /**
- * `whenGone(roomId)`: the error to answer when no room has this id (default 404 `what`), e.g. a route
- * whose room id is its row's id reads the row once to say 409 "Battle is ended" instead.
+ * `kinds`: the room name(s) this caller may reach (`'pk_battle'`, or every media room for the filters API);
+ * a room of another kind with that id counts as gone. `whenGone(roomId)`: the error to answer when no such
+ * room exists (default 404 `what`), e.g. a route whose room id is its row's id reads the row once to say
+ * 409 "Battle is ended" instead.
  */
-export function roomCaller<R>(what: string, whenGone?: (roomId: string) => Promise<AppError>): RoomCaller<R> {
-  const gone = async (roomId: string) => (whenGone ? await whenGone(roomId) : notFound(what));
-  return {
-    call: (roomId, method, ...args) => callRoom(roomId, method, args, what, false, gone),
-    callLive: (roomId, method, ...args) => callRoom(roomId, method, args, what, true, gone),
+export function roomCaller<R>(
+  kinds: string | readonly string[],
+  what: string,
+  whenGone?: (roomId: string) => Promise<AppError>,
+): RoomCaller<R> {
+  const names = typeof kinds === 'string' ? [kinds] : kinds;
+  const target: Target = {
+    kinds: names,
+    what,
+    gone: async (roomId) => (whenGone ? await whenGone(roomId) : notFound(what)),
   };
+  return {
+    call: (roomId, method, ...args) => callRoom(roomId, method, args, target, false),
+    callLive: (roomId, method, ...args) => callRoom(roomId, method, args, target, true),
+  };
+}
+
+interface Target {
+  kinds: readonly string[];
+  what: string;
+  gone: (roomId: string) => Promise<AppError>;
 }
 
 /**
@@ -69,17 +94,17 @@ async function callRoom<T>(
   roomId: string,
   method: string,
   args: unknown[],
-  what: string,
+  { kinds, what, gone }: Target,
   existsChecked: boolean,
-  gone: (roomId: string) => Promise<AppError>,
 ): Promise<T> {
-  // A call to a gone remote room would wait for the IPC timeout: check first, unless the caller just did.
-  if (!existsChecked && !(await roomExists(roomId))) throw await gone(roomId);
+  // A call to a gone remote room would wait for the IPC timeout: check first, unless the caller just did
+  // (with the same kinds).
+  if (!existsChecked && !(await roomExists(roomId, kinds))) throw await gone(roomId);
   let envelope: Envelope<T>;
   try {
     envelope = (await matchMaker.remoteRoomCall(roomId, method, args)) as Envelope<T>;
   } catch (err) {
-    if (!(await roomExists(roomId))) throw await gone(roomId);
+    if (!(await roomExists(roomId, kinds))) throw await gone(roomId);
     throw toAppError(err) ?? new AppError(ErrorCode.UNAVAILABLE, `${what} did not answer`);
   }
   if (!envelope || typeof envelope !== 'object' || !('ok' in envelope)) {
