@@ -25,9 +25,6 @@ const mediaRoom = roomCaller<Pick<LiveStreamRoom, 'rpcSignal' | 'rpcStats'>>('Ro
 
 const RoomSignal = z.object({ roomId: z.string().min(1).max(64) }).passthrough();
 
-/** Where the multi-host feature resolves a session id to its room (set by that feature). */
-export const sessionRoomResolvers: { multihost?: (sessionId: string) => Promise<string | null> } = {};
-
 export function webrtcRoutes(c: AppContext): Router {
   const r = Router();
 
@@ -83,10 +80,11 @@ export function webrtcRoutes(c: AppContext): Router {
     ok(res, await battleRoom.call(battle.roomId, 'rtcSetup', me(req).id));
   });
 
+  // A session's room id is the session id; no room (ended, or no such session): 404.
   r.get('/multihost/:id/setup', async (req, res) => {
-    const roomId = await sessionRoomResolvers.multihost?.(String(req.params.id));
-    if (!roomId) throw notFound('Session');
-    ok(res, await sessionRoom.call(roomId, 'rtcSetup', me(req).id));
+    const id = String(req.params.id);
+    if (!isUuid(id)) throw notFound('Session');
+    ok(res, await sessionRoom.call(id, 'rtcSetup', me(req).id));
   });
 
   for (const kind of ['offer', 'answer', 'ice-candidate'] as const) {

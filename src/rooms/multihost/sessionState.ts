@@ -1,0 +1,67 @@
+/**
+ * The session model (src/domain/multihost/session.ts) as clients see it: written into the room's
+ * synced schema state after every decision, and the summaries REST answers carry.
+ */
+import type { Session } from '../../domain/multihost/session';
+import { tilesOf } from '../../domain/multihost/session';
+import { type Tile, topologyFor } from '../../domain/multihost/rules';
+import { MhHost, type MultiHostState } from '../../state/MultiHostState';
+
+/** Brings the synced state up to the model: status, layout, topology, seats with their tiles. */
+export function syncState(state: MultiHostState, s: Session, isConnected: (userId: string) => boolean): void {
+  state.status = s.status;
+  state.layout = s.layout;
+  state.focusUserId = s.focusUserId ?? '';
+  state.topology = topologyFor(s.seats.length);
+  state.pendingRequests = s.pending.filter((p) => p.kind === 'request').length;
+  const seated = new Set(s.seats.map((h) => h.userId));
+  for (const id of [...state.hosts.keys()]) if (!seated.has(id)) state.hosts.delete(id);
+  const tiles = tilesOf(s);
+  for (const seat of s.seats) {
+    let host = state.hosts.get(seat.userId);
+    if (!host) {
+      host = new MhHost().assign({
+        userId: seat.userId,
+        username: seat.username,
+        joinedAt: seat.seatedAt,
+        connected: isConnected(seat.userId),
+      });
+      state.hosts.set(seat.userId, host);
+    }
+    if (host.role !== seat.role) host.role = seat.role;
+    if (host.audio !== seat.audio) host.audio = seat.audio;
+    if (host.video !== seat.video) host.video = seat.video;
+    const t = tiles[seat.userId];
+    if (t && !sameTile(host.tile, t)) host.tile.assign(t);
+  }
+}
+
+const sameTile = (a: Tile, b: Tile) => a.x === b.x && a.y === b.y && a.w === b.w && a.h === b.h && a.z === b.z;
+
+export function hostList(state: MultiHostState) {
+  return [...state.hosts.values()].map((h) => ({
+    userId: h.userId,
+    username: h.username,
+    role: h.role,
+    audio: h.audio,
+    video: h.video,
+    connected: h.connected,
+  }));
+}
+
+/** The session as REST answers it while the room holds it. */
+export function summary(state: MultiHostState, roomId: string) {
+  return {
+    sessionId: state.sessionId,
+    roomId,
+    title: state.title,
+    type: state.type,
+    status: state.status,
+    layout: state.layout,
+    topology: state.topology,
+    maxHosts: state.maxHosts,
+    hosts: hostList(state),
+    viewerCount: state.viewerCount,
+    pendingRequests: state.pendingRequests,
+  };
+}
