@@ -9,13 +9,11 @@ import type { Client } from '@colyseus/core';
 import type { AuthUser } from '../auth/tokens';
 import { ctx } from '../context';
 import { LayoutBody, MhMessages, type SettingsBody, StartMediaBody } from '../domain/multihost/protocol';
-import type { Layout } from '../domain/multihost/rules';
 import {
   type Command,
   decide,
   layoutOf,
   openSession,
-  type Pending,
   pendingOf,
   type Session,
   settingsOf,
@@ -23,19 +21,15 @@ import {
 import { orThrow } from '../domain/result';
 import { conflict, forbidden, notFound } from '../errors';
 import { RtcEvents } from '../rtc/protocol';
-import { SfuMedia } from '../rtc/SfuMedia';
-import { SignalingRelay } from '../rtc/SignalingRelay';
 import { MultiHostState } from '../state/MultiHostState';
 import { multiHostStore } from '../stores/multiHostStore';
 import { HostRoom } from './HostRoom';
 import { SessionEffects } from './multihost/sessionEffects';
-import { hostList, summary, syncState } from './multihost/sessionState';
+import { sessionInit, sessionMedia } from './multihost/sessionSetup';
+import { countViewers, hasOtherClient, hostList, summary, syncState } from './multihost/sessionState';
 import { exposed } from './roomCall';
 import { requireServerCreated } from './roomCreation';
-import { applyRoomDefaults, authenticate, messageTable, on, type RoomMessages, reportViewers, userOf } from './roomKit';
-
-/** A session nobody starts within an hour is closed. */
-const START_WITHIN_MS = 3_600_000;
+import { applyRoomDefaults, authenticate, messageTable, on, type RoomMessages, userOf } from './roomKit';
 
 export class MultiHostRoom extends HostRoom<MultiHostState> {
   static override onAuth = authenticate;
@@ -75,27 +69,9 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
     this.roomId = row.id; // one way to find a session's room: its id
     if (!(await multiHostStore().claimRoom(row.id, this.roomId))) throw conflict('This session already has a room');
     // Invitations and requests are persisted: a room that comes back picks them up (or expires them).
-    const pending = (await multiHostStore().pendingInvitations(row.id)).map(
-      (i): Pending => ({ kind: i.kind, userId: i.userId, username: i.username, by: i.byUser, expiresAt: i.expiresAt }),
-    );
-    const { MULTIHOST_INVITE_TIMEOUT_MS, MULTIHOST_RECONNECT_GRACE_MS } = ctx().config;
+    const pending = await multiHostStore().pendingInvitations(row.id);
     const now = Date.now();
-    const opened = openSession(
-      {
-        id: row.id,
-        title: row.title,
-        maxHosts: row.maxHosts,
-        layout: row.layout as Layout,
-        primary: { id: row.primaryHost, username: row.primaryHostName },
-        limits: {
-          inviteTtlMs: MULTIHOST_INVITE_TIMEOUT_MS,
-          reconnectGraceMs: MULTIHOST_RECONNECT_GRACE_MS,
-          startWithinMs: START_WITHIN_MS,
-        },
-        pending,
-      },
-      now,
-    );
+    const opened = openSession(sessionInit(row, pending, ctx().config), now);
     this.session = opened.state;
     await this.setMetadata({
       sessionId: row.id,
@@ -105,38 +81,27 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
       viewerCount: 0,
     });
     this.state.assign({ sessionId: row.id, title: row.title, type: row.type, maxHosts: row.maxHosts });
-    this.relay = new SignalingRelay({
+    const { relay, media } = sessionMedia({
       room: this,
-      canSignal: (client) => this.isHost(userOf(client).id),
-      topology: () => this.state.topology as 'mesh' | 'sfu',
-      describe: () => ({ layout: this.state.layout, hosts: hostList(this.state), ...this.media.describe() }),
-      peerState: this.state.peers,
-      onTier: (client, tier) => this.media.tierChanged(client, tier),
+      state: this.state,
+      isHost: (id) => this.isHost(id),
+      isOpen: () => this.session.status !== 'ended',
+      maxHosts: row.maxHosts,
     });
-    this.relay.register();
-    // Every host (1-9) publishes to the SFU; viewers always watch through it.
-    this.media = new SfuMedia({
-      room: this,
-      canPublish: (id) => this.isHost(id) && this.session.status !== 'ended',
-      feeds: this.state.feeds,
-      maxPublishers: row.maxHosts + 1,
-    });
-    this.media.register();
+    this.relay = relay;
+    this.media = media;
     this.sync();
     await this.effects.apply(opened.effects, now);
   }
 
   override onJoin(client: Client): void {
-    const host = this.state.hosts.get(userOf(client).id);
-    if (host) host.connected = true;
-    this.countViewers();
-    this.command({ type: 'presence', userId: userOf(client).id, online: true });
+    this.setOnline(client, true);
   }
 
   override async onDrop(client: Client): Promise<void> {
     const host = this.state.hosts.get(userOf(client).id);
-    if (host && !this.otherClientOf(host.userId, client)) host.connected = false;
-    this.countViewers();
+    if (host && !hasOtherClient(this, host.userId, client)) host.connected = false;
+    countViewers(this, this.state);
     this.relay.dropClient(client);
     const grace = Math.ceil(ctx().config.MULTIHOST_RECONNECT_GRACE_MS / 1000);
     if (this.session.status !== 'ended' && grace > 0) await this.allowReconnection(client, grace);
@@ -150,87 +115,63 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
   override onLeave(client: Client): void {
     this.relay.removeClient(client);
     void this.media.onLeave(client);
-    this.countViewers();
-    const userId = userOf(client).id;
-    if (this.otherClientOf(userId, client)) return;
-    const host = this.state.hosts.get(userId);
-    if (host) host.connected = false;
     // The session lives on for the grace window; the primary host's return keeps it.
-    this.command({ type: 'presence', userId, online: false });
+    if (!hasOtherClient(this, userOf(client).id, client)) this.setOnline(client, false);
+    else countViewers(this, this.state);
   }
 
   override async onDispose(): Promise<void> {
     if (!this.session) return; // onCreate refused this room (see roomCreation.ts): nothing to persist
     await this.media?.dispose();
-    if (this.effects.persisted) return;
-    try {
-      const ended = this.session.status === 'ended';
-      await this.effects.persist(ended ? 'ended' : 'interrupted', this.session.endReason ?? 'interrupted', Date.now());
-    } catch (err) {
-      ctx().logger.error(
-        { err, sessionId: this.session.id },
-        'multi-host session not recorded; the next start closes it',
-      );
-    }
+    await this.effects.settle(Date.now());
   }
 
-  // --- REST through roomCaller -------------------------------------------------------------
+  // --- REST through roomCaller (each answers the session summary unless it says otherwise) ------
 
   rpcStart(userId: string) {
-    return exposed(() => this.answer({ type: 'start', actor: userId }));
+    return this.ask({ type: 'start', actor: userId });
   }
 
   rpcInvite(actorId: string, target: AuthUser) {
-    return exposed(async () => {
-      const s = await this.run({
-        type: 'invite',
-        actor: actorId,
-        target: { id: target.id, username: target.username },
-      });
-      return { sessionId: s.id, invited: target.id, expiresAt: pendingOf(s, 'invite', target.id)!.expiresAt };
-    });
+    return this.ask({ type: 'invite', actor: actorId, target: ref(target) }, (s) => ({
+      sessionId: s.id,
+      invited: target.id,
+      expiresAt: pendingOf(s, 'invite', target.id)!.expiresAt,
+    }));
   }
 
   rpcAccept(user: AuthUser) {
-    return exposed(() => this.answer({ type: 'accept', user: this.ref(user) }));
+    return this.ask({ type: 'accept', user: ref(user) });
   }
 
   rpcDecline(userId: string) {
-    return exposed(async () => {
-      const s = await this.run({ type: 'decline', userId });
-      return { sessionId: s.id, declined: true };
-    });
+    return this.ask({ type: 'decline', userId }, (s) => ({ sessionId: s.id, declined: true }));
   }
 
   rpcRequest(user: AuthUser) {
-    return exposed(async () => {
-      const s = await this.run({ type: 'request', user: this.ref(user) });
-      return { sessionId: s.id, requested: true, expiresAt: pendingOf(s, 'request', user.id)!.expiresAt };
-    });
+    return this.ask({ type: 'request', user: ref(user) }, (s) => ({
+      sessionId: s.id,
+      requested: true,
+      expiresAt: pendingOf(s, 'request', user.id)!.expiresAt,
+    }));
   }
 
   rpcApprove(actorId: string, targetId: string) {
-    return exposed(() => this.answer({ type: 'approve', actor: actorId, target: targetId }));
+    return this.ask({ type: 'approve', actor: actorId, target: targetId });
   }
 
   rpcDeny(actorId: string, targetId: string) {
-    return exposed(async () => {
-      const s = await this.run({ type: 'deny', actor: actorId, target: targetId });
-      return { sessionId: s.id, denied: targetId };
-    });
+    return this.ask({ type: 'deny', actor: actorId, target: targetId }, (s) => ({ sessionId: s.id, denied: targetId }));
   }
 
   /** A host removes another (by role) or leaves the stage themselves. */
   rpcRemove(actorId: string, targetId: string) {
-    return exposed(() => this.answer({ type: 'remove', actor: actorId, target: targetId }));
+    return this.ask({ type: 'remove', actor: actorId, target: targetId });
   }
 
-  rpcSettings(actorId: string, body: SettingsBody) {
-    return exposed(async () => {
-      const { userId, ...change } = body;
-      const target = userId ?? actorId;
-      return settingsOf(await this.run({ type: 'settings', actor: actorId, target, change }), target, actorId);
-    });
+  rpcSettings(actorId: string, { userId, ...change }: SettingsBody) {
+    const target = userId ?? actorId;
+    return this.ask({ type: 'settings', actor: actorId, target, change }, (s) => settingsOf(s, target, actorId));
   }
 
   rpcLayout(actorId: string, body: LayoutBody) {
@@ -238,10 +179,7 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
   }
 
   rpcEnd(actorId: string) {
-    return exposed(async () => {
-      const s = await this.run({ type: 'end', actor: actorId });
-      return { sessionId: s.id, status: 'ended' };
-    });
+    return this.ask({ type: 'end', actor: actorId }, (s) => ({ sessionId: s.id, status: 'ended' }));
   }
 
   rpcSnapshot() {
@@ -272,17 +210,27 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
     return state;
   }
 
-  /** For lifecycle hooks: nobody awaits them, so a failure is logged (safely in the effects' timers). */
-  private command(command: Command): void {
-    this.run(command).catch((err: unknown) =>
-      ctx().logger.error({ err, roomId: this.roomId, command: command.type }, 'multi-host command failed'),
+  /** A room call: runs `command`, answers `reply` of the new model (default: the session summary). */
+  private ask<T = ReturnType<typeof summary>>(command: Command, reply?: (s: Session) => T) {
+    return exposed(async () => {
+      const s = await this.run(command);
+      return reply ? reply(s) : (summary(this.state, this.roomId) as T);
+    });
+  }
+
+  /** A user's first client joined, or last client left. Nobody awaits it: a failure is logged. */
+  private setOnline(client: Client, online: boolean): void {
+    const userId = userOf(client).id;
+    const host = this.state.hosts.get(userId);
+    if (host) host.connected = online;
+    countViewers(this, this.state);
+    this.run({ type: 'presence', userId, online }).catch((err: unknown) =>
+      ctx().logger.error({ err, roomId: this.roomId }, 'multi-host presence not applied'),
     );
   }
 
-  private async changeLayout(actorId: string, body: LayoutBody) {
-    return layoutOf(
-      await this.run({ type: 'layout', actor: actorId, layout: body.layout, focusUserId: body.focusUserId }),
-    );
+  private async changeLayout(actorId: string, { layout, focusUserId }: LayoutBody) {
+    return layoutOf(await this.run({ type: 'layout', actor: actorId, layout, focusUserId }));
   }
 
   private mediaSetup(userId: string) {
@@ -292,26 +240,8 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
 
   private sync(): void {
     syncState(this.state, this.session, (id) => this.clients.some((c) => userOf(c).id === id));
-    this.countViewers();
-  }
-
-  /** Runs `command`; answers the session summary. */
-  private async answer(command: Command) {
-    await this.run(command);
-    return summary(this.state, this.roomId);
-  }
-
-  private ref(user: AuthUser) {
-    return { id: user.id, username: user.username };
-  }
-
-  private otherClientOf(userId: string, except: Client): boolean {
-    return this.clients.some((c) => c !== except && userOf(c).id === userId);
-  }
-
-  private countViewers(): void {
-    this.state.viewerCount = this.clients.filter((c) => !this.state.hosts.has(userOf(c).id)).length;
-    this.state.peakViewers = Math.max(this.state.peakViewers, this.state.viewerCount);
-    reportViewers(this, this.state.viewerCount);
+    countViewers(this, this.state);
   }
 }
+
+const ref = (user: AuthUser) => ({ id: user.id, username: user.username });

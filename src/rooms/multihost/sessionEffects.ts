@@ -31,7 +31,7 @@ const CLOSE_AFTER_MS = 500;
 export class SessionEffects {
   private readonly timers = new Map<string, Delayed>();
   /** The session row says how it ended (else the room's dispose, or the next start's recovery, records it). */
-  persisted = false;
+  private persisted = false;
 
   constructor(private readonly ports: SessionRoomPorts) {}
 
@@ -111,6 +111,17 @@ export class SessionEffects {
         return;
       default:
         return unreachable(e);
+    }
+  }
+
+  /** On dispose: the record, unless the end already wrote it (a session still open was interrupted). */
+  async settle(now: number): Promise<void> {
+    if (this.persisted) return;
+    const s = this.ports.session();
+    try {
+      await this.persist(s.status === 'ended' ? 'ended' : 'interrupted', s.endReason ?? 'interrupted', now);
+    } catch (err) {
+      ctx().logger.error({ err, sessionId: s.id }, 'multi-host session not recorded; the next start closes it');
     }
   }
 

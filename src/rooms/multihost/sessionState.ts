@@ -2,10 +2,12 @@
  * The session model (src/domain/multihost/session.ts) as clients see it: written into the room's
  * synced schema state after every decision, and the summaries REST answers carry.
  */
+import type { Client, Room } from '@colyseus/core';
 import type { Session } from '../../domain/multihost/session';
 import { tilesOf } from '../../domain/multihost/session';
 import { type Tile, topologyFor } from '../../domain/multihost/rules';
 import { MhHost, type MultiHostState } from '../../state/MultiHostState';
+import { reportViewers, userOf } from '../roomKit';
 
 /** Brings the synced state up to the model: status, layout, topology, seats with their tiles. */
 export function syncState(state: MultiHostState, s: Session, isConnected: (userId: string) => boolean): void {
@@ -64,4 +66,15 @@ export function summary(state: MultiHostState, roomId: string) {
     viewerCount: state.viewerCount,
     pendingRequests: state.pendingRequests,
   };
+}
+
+/** Viewers are the room's clients who are not on stage (their peak is the session's record). */
+export function countViewers(room: Room, state: MultiHostState): void {
+  state.viewerCount = room.clients.filter((c) => !state.hosts.has(userOf(c).id)).length;
+  state.peakViewers = Math.max(state.peakViewers, state.viewerCount);
+  reportViewers(room, state.viewerCount);
+}
+
+export function hasOtherClient(room: Room, userId: string, except: Client): boolean {
+  return room.clients.some((c) => c !== except && userOf(c).id === userId);
 }
