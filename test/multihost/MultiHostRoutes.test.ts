@@ -28,7 +28,7 @@ describe('Multi-host routes', function () {
       5000,
       'the row answers',
     );
-    assert.deepEqual([gone.status, gone.body.code], [409, 'INVALID_STATE']);
+    assert.deepEqual([gone!.status, gone!.body.code], [409, 'INVALID_STATE']);
     const setup = await api('GET', `/api/webrtc/multihost/${sessionId}/setup`, { token: owner!.token });
     assert.equal(setup.status, 404);
     for (const id of [randomUUID(), 'not-a-uuid']) {
