@@ -1,11 +1,12 @@
 /** The spec's multi-host REST API (/api/multihost). Changes to a session go through its room. */
+import { matchMaker } from '@colyseus/core';
 import { type Request, Router } from 'express';
 import type { AppContext } from '../context';
 import { CreateSessionBody, LayoutBody, SettingsBody, UserTarget } from '../domain/multihost/protocol';
 import { type AppError, invalidState, notFound } from '../errors';
 import { createServerRoom } from '../rooms/roomCreation';
 import type { MultiHostRoom } from '../rooms/MultiHostRoom';
-import { roomCaller } from '../rooms/roomCall';
+import { type RoomCaller, roomCaller } from '../rooms/roomCall';
 import { multiHostStore, type SessionRow } from '../stores/multiHostStore';
 import { isUuid, pagination, parse } from '../validation';
 import { me, ok } from './middleware';
@@ -27,14 +28,25 @@ async function sessionGone(id: string): Promise<AppError> {
   return notFound('Session');
 }
 
-const sessionRooms = roomCaller<MultiHostRoom>('Session', sessionGone);
-
-/** The `:id` of a session route (a session id is a UUID: anything else is no session). */
-function sessionId(req: Request): string {
-  const id = String(req.params.id);
-  if (!isUuid(id)) throw notFound('Session');
-  return id;
+/**
+ * Calls into session `id`'s room: the room with that id, if it is a `multihost` room (the id of a battle or
+ * a shopping session names a room of another kind, which a multi-host route must never reach). No such
+ * room: `gone` answers. One registry lookup, as `roomCaller.call` does.
+ */
+export function sessionCaller(gone: (id: string) => Promise<AppError> = sessionGone): RoomCaller<MultiHostRoom> {
+  const rooms = roomCaller<MultiHostRoom>('Session', gone);
+  const callLive: RoomCaller<MultiHostRoom>['call'] = async (id, method, ...args) => {
+    if (!isUuid(id)) throw notFound('Session');
+    const local = matchMaker.getLocalRoomById(id);
+    const kind = local ? local.roomName : (await matchMaker.driver.findOne({ roomId: id }))?.name;
+    if (kind !== 'multihost') throw await gone(id);
+    return rooms.callLive(id, method, ...args);
+  };
+  return { call: callLive, callLive };
 }
+
+const sessionRooms = sessionCaller();
+const sessionId = (req: Request) => String(req.params.id);
 
 export function multihostRoutes(c: AppContext): Router {
   const r = Router();

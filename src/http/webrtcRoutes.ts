@@ -7,7 +7,6 @@ import { HOLDING_STATUSES } from '../domain/pk/rules';
 import { invalidState, notFound } from '../errors';
 import { createServerRoom } from '../rooms/roomCreation';
 import type { LiveStreamRoom } from '../rooms/LiveStreamRoom';
-import type { MultiHostRoom } from '../rooms/MultiHostRoom';
 import type { PkBattleRoom } from '../rooms/PkBattleRoom';
 import { roomCaller } from '../rooms/roomCall';
 import { iceServersFor } from '../rtc/iceServers';
@@ -17,10 +16,12 @@ import { liveStreamStore } from '../stores/liveStreamStore';
 import { pkStore } from '../stores/pkStore';
 import { isUuid, pagination, parse } from '../validation';
 import { me, ok } from './middleware';
+import { sessionCaller } from './multihostRoutes';
 
 const streamRoom = roomCaller<LiveStreamRoom>('Stream');
 const battleRoom = roomCaller<PkBattleRoom>('Battle');
-const sessionRoom = roomCaller<MultiHostRoom>('Session');
+/** A session's room (its id is the session id); no such room: 404, whatever the row says. */
+const sessionRoom = sessionCaller(async () => notFound('Session'));
 const mediaRoom = roomCaller<Pick<LiveStreamRoom, 'rpcSignal' | 'rpcStats'>>('Room');
 
 const RoomSignal = z.object({ roomId: z.string().min(1).max(64) }).passthrough();
@@ -80,11 +81,8 @@ export function webrtcRoutes(c: AppContext): Router {
     ok(res, await battleRoom.call(battle.roomId, 'rtcSetup', me(req).id));
   });
 
-  // A session's room id is the session id; no room (ended, or no such session): 404.
   r.get('/multihost/:id/setup', async (req, res) => {
-    const id = String(req.params.id);
-    if (!isUuid(id)) throw notFound('Session');
-    ok(res, await sessionRoom.call(id, 'rtcSetup', me(req).id));
+    ok(res, await sessionRoom.call(String(req.params.id), 'rtcSetup', me(req).id));
   });
 
   for (const kind of ['offer', 'answer', 'ice-candidate'] as const) {

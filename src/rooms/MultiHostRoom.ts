@@ -204,8 +204,10 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
   private async run(command: Command): Promise<Session> {
     const now = Date.now();
     const { state, effects } = orThrow(decide(this.session, command, now));
-    this.session = state;
-    this.sync();
+    if (state !== this.session) {
+      this.session = state;
+      this.sync();
+    }
     await this.effects.apply(effects, now);
     return state;
   }
