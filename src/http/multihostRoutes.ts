@@ -8,6 +8,7 @@ import { createServerRoom } from '../rooms/roomCreation';
 import type { MultiHostRoom } from '../rooms/MultiHostRoom';
 import { type RoomCaller, roomCaller } from '../rooms/roomCall';
 import { multiHostStore, type SessionRow } from '../stores/multiHostStore';
+import type { CallCommand } from '../rooms/multihost/sessionState';
 import { isUuid, pagination, parse } from '../validation';
 import { me, ok } from './middleware';
 
@@ -96,52 +97,53 @@ export function multihostRoutes(c: AppContext): Router {
     ok(res, { ...s, status: l.status, layout: l.layout, hosts: l.hosts, live });
   });
 
-  r.post('/:id/start', async (req, res) => ok(res, await sessionRooms.call(sessionId(req), 'rpcStart', me(req).id)));
+  /** Every change goes to the session's room as one model command (src/domain/multihost/session.ts). */
+  const command = (req: Request, c: CallCommand) => sessionRooms.call(sessionId(req), 'rpcCommand', c);
+  const self = (req: Request) => ({ id: me(req).id, username: me(req).username });
+
+  r.post('/:id/start', async (req, res) => ok(res, await command(req, { type: 'start', actor: me(req).id })));
 
   r.post('/:id/invite', async (req, res) => {
     const { userId } = parse(UserTarget, req.body);
     const target = await c.users.findById(userId);
     if (!target) throw notFound('User');
-    ok(
-      res,
-      await sessionRooms.call(sessionId(req), 'rpcInvite', me(req).id, {
-        id: target.id,
-        username: target.username,
-      }),
-    );
+    const invited = { id: target.id, username: target.username };
+    ok(res, await command(req, { type: 'invite', actor: me(req).id, target: invited }));
   });
 
-  r.post('/:id/accept', async (req, res) => ok(res, await sessionRooms.call(sessionId(req), 'rpcAccept', me(req))));
-  r.post('/:id/decline', async (req, res) =>
-    ok(res, await sessionRooms.call(sessionId(req), 'rpcDecline', me(req).id)),
-  );
-  r.post('/:id/request', async (req, res) => ok(res, await sessionRooms.call(sessionId(req), 'rpcRequest', me(req))));
+  r.post('/:id/accept', async (req, res) => ok(res, await command(req, { type: 'accept', user: self(req) })));
+  r.post('/:id/decline', async (req, res) => ok(res, await command(req, { type: 'decline', userId: me(req).id })));
+  r.post('/:id/request', async (req, res) => ok(res, await command(req, { type: 'request', user: self(req) })));
 
   r.post('/:id/approve', async (req, res) => {
     const { userId } = parse(UserTarget, req.body);
-    ok(res, await sessionRooms.call(sessionId(req), 'rpcApprove', me(req).id, userId));
+    ok(res, await command(req, { type: 'approve', actor: me(req).id, target: userId }));
   });
 
   r.post('/:id/deny', async (req, res) => {
     const { userId } = parse(UserTarget, req.body);
-    ok(res, await sessionRooms.call(sessionId(req), 'rpcDeny', me(req).id, userId));
+    ok(res, await command(req, { type: 'deny', actor: me(req).id, target: userId }));
   });
 
+  /** A host removes another (by role) or leaves the stage themselves. */
   r.delete('/:id/hosts/:userId', async (req, res) => {
     const target = String(req.params.userId);
     if (!isUuid(target)) throw notFound('Host');
-    ok(res, await sessionRooms.call(sessionId(req), 'rpcRemove', me(req).id, target));
+    ok(res, await command(req, { type: 'remove', actor: me(req).id, target }));
   });
 
   r.put('/:id/settings', async (req, res) => {
-    ok(res, await sessionRooms.call(sessionId(req), 'rpcSettings', me(req).id, parse(SettingsBody, req.body)));
+    const { userId, ...change } = parse(SettingsBody, req.body);
+    const actor = me(req).id;
+    ok(res, await command(req, { type: 'settings', actor, target: userId ?? actor, change }));
   });
 
   r.put('/:id/layout', async (req, res) => {
-    ok(res, await sessionRooms.call(sessionId(req), 'rpcLayout', me(req).id, parse(LayoutBody, req.body)));
+    const { layout, focusUserId } = parse(LayoutBody, req.body);
+    ok(res, await command(req, { type: 'layout', actor: me(req).id, layout, focusUserId }));
   });
 
-  r.post('/:id/end', async (req, res) => ok(res, await sessionRooms.call(sessionId(req), 'rpcEnd', me(req).id)));
+  r.post('/:id/end', async (req, res) => ok(res, await command(req, { type: 'end', actor: me(req).id })));
 
   return r;
 }

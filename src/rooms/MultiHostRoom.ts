@@ -6,18 +6,9 @@
  * Hosts and viewers join the same room; the server decides who is a host.
  */
 import type { Client } from '@colyseus/core';
-import type { AuthUser } from '../auth/tokens';
 import { ctx } from '../context';
-import { LayoutBody, MhMessages, type SettingsBody, StartMediaBody } from '../domain/multihost/protocol';
-import {
-  type Command,
-  decide,
-  layoutOf,
-  openSession,
-  pendingOf,
-  type Session,
-  settingsOf,
-} from '../domain/multihost/session';
+import { LayoutBody, MhMessages, StartMediaBody } from '../domain/multihost/protocol';
+import { type Command, decide, openSession, type Session } from '../domain/multihost/session';
 import { orThrow } from '../domain/result';
 import { conflict, forbidden, notFound } from '../errors';
 import { RtcEvents } from '../rtc/protocol';
@@ -26,7 +17,15 @@ import { multiHostStore } from '../stores/multiHostStore';
 import { HostRoom } from './HostRoom';
 import { SessionEffects } from './multihost/sessionEffects';
 import { sessionInit, sessionMedia } from './multihost/sessionSetup';
-import { countViewers, hasOtherClient, hostList, summary, syncState } from './multihost/sessionState';
+import {
+  answerTo,
+  type CallCommand,
+  countViewers,
+  hasOtherClient,
+  hostList,
+  summary,
+  syncState,
+} from './multihost/sessionState';
 import { exposed } from './roomCall';
 import { requireServerCreated } from './roomCreation';
 import { applyRoomDefaults, authenticate, messageTable, on, type RoomMessages, userOf } from './roomKit';
@@ -55,7 +54,7 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
       { errorEvent: RtcEvents.error },
     ),
     [MhMessages.changeLayout]: on(LayoutBody, function (client, m) {
-      return this.changeLayout(userOf(client).id, m);
+      return this.run({ type: 'layout', actor: userOf(client).id, ...m });
     }),
   });
 
@@ -126,60 +125,11 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
     await this.effects.settle(Date.now());
   }
 
-  // --- REST through roomCaller (each answers the session summary unless it says otherwise) ------
+  // --- REST through roomCaller ---------------------------------------------------------------
 
-  rpcStart(userId: string) {
-    return this.ask({ type: 'start', actor: userId });
-  }
-
-  rpcInvite(actorId: string, target: AuthUser) {
-    return this.ask({ type: 'invite', actor: actorId, target: ref(target) }, (s) => ({
-      sessionId: s.id,
-      invited: target.id,
-      expiresAt: pendingOf(s, 'invite', target.id)!.expiresAt,
-    }));
-  }
-
-  rpcAccept(user: AuthUser) {
-    return this.ask({ type: 'accept', user: ref(user) });
-  }
-
-  rpcDecline(userId: string) {
-    return this.ask({ type: 'decline', userId }, (s) => ({ sessionId: s.id, declined: true }));
-  }
-
-  rpcRequest(user: AuthUser) {
-    return this.ask({ type: 'request', user: ref(user) }, (s) => ({
-      sessionId: s.id,
-      requested: true,
-      expiresAt: pendingOf(s, 'request', user.id)!.expiresAt,
-    }));
-  }
-
-  rpcApprove(actorId: string, targetId: string) {
-    return this.ask({ type: 'approve', actor: actorId, target: targetId });
-  }
-
-  rpcDeny(actorId: string, targetId: string) {
-    return this.ask({ type: 'deny', actor: actorId, target: targetId }, (s) => ({ sessionId: s.id, denied: targetId }));
-  }
-
-  /** A host removes another (by role) or leaves the stage themselves. */
-  rpcRemove(actorId: string, targetId: string) {
-    return this.ask({ type: 'remove', actor: actorId, target: targetId });
-  }
-
-  rpcSettings(actorId: string, { userId, ...change }: SettingsBody) {
-    const target = userId ?? actorId;
-    return this.ask({ type: 'settings', actor: actorId, target, change }, (s) => settingsOf(s, target, actorId));
-  }
-
-  rpcLayout(actorId: string, body: LayoutBody) {
-    return exposed(() => this.changeLayout(actorId, body));
-  }
-
-  rpcEnd(actorId: string) {
-    return this.ask({ type: 'end', actor: actorId }, (s) => ({ sessionId: s.id, status: 'ended' }));
+  /** Every change a route asks for: a model command; answered as `answerTo` says (src/rooms/multihost/sessionState.ts). */
+  rpcCommand(command: CallCommand) {
+    return exposed(async () => answerTo(command, await this.run(command), this.state, this.roomId));
   }
 
   rpcSnapshot() {
@@ -212,14 +162,6 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
     return state;
   }
 
-  /** A room call: runs `command`, answers `reply` of the new model (default: the session summary). */
-  private ask<T = ReturnType<typeof summary>>(command: Command, reply?: (s: Session) => T) {
-    return exposed(async () => {
-      const s = await this.run(command);
-      return reply ? reply(s) : (summary(this.state, this.roomId) as T);
-    });
-  }
-
   /** A user's first client joined, or last client left. Nobody awaits it: a failure is logged. */
   private setOnline(client: Client, online: boolean): void {
     const userId = userOf(client).id;
@@ -229,10 +171,6 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
     this.run({ type: 'presence', userId, online }).catch((err: unknown) =>
       ctx().logger.error({ err, roomId: this.roomId }, 'multi-host presence not applied'),
     );
-  }
-
-  private async changeLayout(actorId: string, { layout, focusUserId }: LayoutBody) {
-    return layoutOf(await this.run({ type: 'layout', actor: actorId, layout, focusUserId }));
   }
 
   private mediaSetup(userId: string) {
@@ -245,5 +183,3 @@ export class MultiHostRoom extends HostRoom<MultiHostState> {
     countViewers(this, this.state);
   }
 }
-
-const ref = (user: AuthUser) => ({ id: user.id, username: user.username });

@@ -3,8 +3,8 @@
  * synced schema state after every decision, and the summaries REST answers carry.
  */
 import type { Client, Room } from '@colyseus/core';
-import type { Session } from '../../domain/multihost/session';
-import { tilesOf } from '../../domain/multihost/session';
+import { type Command, layoutOf, pendingOf, type Session, settingsOf, tilesOf } from '../../domain/multihost/session';
+import { unreachable } from '../../domain/result';
 import { type Tile, topologyFor } from '../../domain/multihost/rules';
 import { MhHost, type MultiHostState } from '../../state/MultiHostState';
 import { reportViewers, userOf } from '../roomKit';
@@ -77,4 +77,34 @@ export function countViewers(room: Room, state: MultiHostState): void {
 
 export function hasOtherClient(room: Room, userId: string, except: Client): boolean {
   return room.clients.some((c) => c !== except && userOf(c).id === userId);
+}
+
+/** The commands REST routes send (timers and presence are the room's own). */
+export type CallCommand = Exclude<Command, { type: 'expire' | 'presence' | 'close' }>;
+
+/** What a room call answers once its command ran: from the new model, or the session summary. */
+export function answerTo(c: CallCommand, s: Session, state: MultiHostState, roomId: string) {
+  switch (c.type) {
+    case 'start':
+    case 'accept':
+    case 'approve':
+    case 'remove':
+      return summary(state, roomId);
+    case 'invite':
+      return { sessionId: s.id, invited: c.target.id, expiresAt: pendingOf(s, 'invite', c.target.id)!.expiresAt };
+    case 'request':
+      return { sessionId: s.id, requested: true, expiresAt: pendingOf(s, 'request', c.user.id)!.expiresAt };
+    case 'decline':
+      return { sessionId: s.id, declined: true };
+    case 'deny':
+      return { sessionId: s.id, denied: c.target };
+    case 'settings':
+      return settingsOf(s, c.target, c.actor);
+    case 'layout':
+      return layoutOf(s);
+    case 'end':
+      return { sessionId: s.id, status: 'ended' };
+    default:
+      return unreachable(c);
+  }
 }
