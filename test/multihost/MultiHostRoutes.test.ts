@@ -1,10 +1,44 @@
 /** Finding a session's room by its id, and the answers added with the model: decline and deny. */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { matchMaker, Room } from '@colyseus/core';
+import { exposed } from '../../src/rooms/roomCall';
 import { api, joinInbox, nextMessage, registerUsers, sdk, waitFor } from '../helpers';
+
+/** A room of another kind whose id is a UUID (as a battle's or a shopping session's room is) and that would answer. */
+class DecoyRoom extends Room {
+  static called = 0;
+  override onCreate(options: { id: string }): void {
+    this.roomId = options.id;
+  }
+  rpcCommand() {
+    DecoyRoom.called++;
+    return exposed(() => ({ decoy: true }));
+  }
+  rtcSetup() {
+    return this.rpcCommand();
+  }
+}
 
 describe('Multi-host routes', function () {
   this.timeout(30_000);
+
+  it('never reach a room of another kind whose id is a UUID', async () => {
+    const [user] = await registerUsers(1, 'mhkind');
+    matchMaker.defineRoomType('decoy_room', DecoyRoom);
+    const id = randomUUID();
+    await matchMaker.createRoom('decoy_room', { id });
+    try {
+      const start = await api('POST', `/api/multihost/${id}/start`, { token: user!.token });
+      assert.deepEqual([start.status, start.body.message], [404, 'Session not found']);
+      const setup = await api('GET', `/api/webrtc/multihost/${id}/setup`, { token: user!.token });
+      assert.equal(setup.status, 404);
+      assert.equal(DecoyRoom.called, 0);
+    } finally {
+      await matchMaker.getLocalRoomById(id)?.disconnect();
+      matchMaker.removeRoomType('decoy_room');
+    }
+  });
 
   it('the room id is the session id; a gone room answers 409 from the row, an unknown id 404', async () => {
     const [owner] = await registerUsers(1, 'mhid');
