@@ -1,12 +1,13 @@
 /** The spec's multi-host REST API (/api/multihost). Changes to a session go through its room. */
-import { Router } from 'express';
+import { type Request, Router } from 'express';
 import type { AppContext } from '../context';
 import { CreateSessionBody, LayoutBody, SettingsBody, UserTarget } from '../domain/multihost/protocol';
-import { invalidState, notFound } from '../errors';
+import { type AppError, invalidState, notFound } from '../errors';
 import { createServerRoom } from '../rooms/roomCreation';
 import type { MultiHostRoom } from '../rooms/MultiHostRoom';
 import { roomCaller } from '../rooms/roomCall';
 import { multiHostStore, type SessionRow } from '../stores/multiHostStore';
+import type { CallCommand } from '../rooms/multihost/sessionState';
 import { isUuid, pagination, parse } from '../validation';
 import { me, ok } from './middleware';
 
@@ -16,14 +17,19 @@ async function sessionOr404(id: string): Promise<SessionRow> {
   return s;
 }
 
-/** The room of a session that is still scheduled or live (409 once it ended). */
-export async function sessionRoom(id: string): Promise<string> {
-  const s = await sessionOr404(id);
-  if (!s.roomId || (s.status !== 'scheduled' && s.status !== 'live')) throw invalidState(`Session is ${s.status}`);
-  return s.roomId;
+/**
+ * A session's room id is the session id. When no room has it, the row says why, once:
+ * 404 no such session; 409 it is no longer scheduled or live (or never got a room); 404 its room is gone.
+ */
+async function sessionGone(id: string): Promise<AppError> {
+  const s = isUuid(id) ? await multiHostStore().get(id) : null;
+  if (!s) return notFound('Session');
+  if (!s.roomId || (s.status !== 'scheduled' && s.status !== 'live')) return invalidState(`Session is ${s.status}`);
+  return notFound('Session');
 }
 
-const sessionRooms = roomCaller<MultiHostRoom>('multihost', 'Session');
+const sessionRooms = roomCaller<MultiHostRoom>('multihost', 'Session', sessionGone);
+const sessionId = (req: Request) => String(req.params.id);
 
 export function multihostRoutes(c: AppContext): Router {
   const r = Router();
@@ -37,7 +43,7 @@ export function multihostRoutes(c: AppContext): Router {
       res,
       {
         sessionId,
-        roomId: room.roomId,
+        roomId: room.roomId, // the session id
         status: 'scheduled',
         title: body.title,
         type: body.type,
@@ -65,7 +71,7 @@ export function multihostRoutes(c: AppContext): Router {
     const s = await sessionOr404(String(req.params.id));
     const live =
       s.roomId && (s.status === 'scheduled' || s.status === 'live')
-        ? await sessionRooms.call(s.roomId, 'rpcSnapshot').catch(() => null)
+        ? await sessionRooms.call(s.id, 'rpcSnapshot').catch(() => null)
         : null;
     if (!live) return ok(res, { ...s, hosts: await multiHostStore().hosts(s.id), live });
     // While the room holds the session, its values are the current ones (the row is the record).
@@ -73,68 +79,53 @@ export function multihostRoutes(c: AppContext): Router {
     ok(res, { ...s, status: l.status, layout: l.layout, hosts: l.hosts, live });
   });
 
-  r.post('/:id/start', async (req, res) =>
-    ok(res, await sessionRooms.call(await sessionRoom(String(req.params.id)), 'rpcStart', me(req).id)),
-  );
+  /** Every change goes to the session's room as one model command (src/domain/multihost/session.ts). */
+  const command = (req: Request, c: CallCommand) => sessionRooms.call(sessionId(req), 'rpcCommand', c);
+  const self = (req: Request) => ({ id: me(req).id, username: me(req).username });
+
+  r.post('/:id/start', async (req, res) => ok(res, await command(req, { type: 'start', actor: me(req).id })));
 
   r.post('/:id/invite', async (req, res) => {
     const { userId } = parse(UserTarget, req.body);
     const target = await c.users.findById(userId);
     if (!target) throw notFound('User');
-    ok(
-      res,
-      await sessionRooms.call(await sessionRoom(String(req.params.id)), 'rpcInvite', me(req).id, {
-        id: target.id,
-        username: target.username,
-      }),
-    );
+    const invited = { id: target.id, username: target.username };
+    ok(res, await command(req, { type: 'invite', actor: me(req).id, target: invited }));
   });
 
-  r.post('/:id/accept', async (req, res) =>
-    ok(res, await sessionRooms.call(await sessionRoom(String(req.params.id)), 'rpcAccept', me(req))),
-  );
-  r.post('/:id/request', async (req, res) =>
-    ok(res, await sessionRooms.call(await sessionRoom(String(req.params.id)), 'rpcRequest', me(req))),
-  );
+  r.post('/:id/accept', async (req, res) => ok(res, await command(req, { type: 'accept', user: self(req) })));
+  r.post('/:id/decline', async (req, res) => ok(res, await command(req, { type: 'decline', userId: me(req).id })));
+  r.post('/:id/request', async (req, res) => ok(res, await command(req, { type: 'request', user: self(req) })));
 
   r.post('/:id/approve', async (req, res) => {
     const { userId } = parse(UserTarget, req.body);
-    ok(res, await sessionRooms.call(await sessionRoom(String(req.params.id)), 'rpcApprove', me(req).id, userId));
+    ok(res, await command(req, { type: 'approve', actor: me(req).id, target: userId }));
   });
 
+  r.post('/:id/deny', async (req, res) => {
+    const { userId } = parse(UserTarget, req.body);
+    ok(res, await command(req, { type: 'deny', actor: me(req).id, target: userId }));
+  });
+
+  /** A host removes another (by role) or leaves the stage themselves. */
   r.delete('/:id/hosts/:userId', async (req, res) => {
     const target = String(req.params.userId);
     if (!isUuid(target)) throw notFound('Host');
-    ok(res, await sessionRooms.call(await sessionRoom(String(req.params.id)), 'rpcRemove', me(req).id, target));
+    ok(res, await command(req, { type: 'remove', actor: me(req).id, target }));
   });
 
   r.put('/:id/settings', async (req, res) => {
-    ok(
-      res,
-      await sessionRooms.call(
-        await sessionRoom(String(req.params.id)),
-        'rpcSettings',
-        me(req).id,
-        parse(SettingsBody, req.body),
-      ),
-    );
+    const { userId, ...change } = parse(SettingsBody, req.body);
+    const actor = me(req).id;
+    ok(res, await command(req, { type: 'settings', actor, target: userId ?? actor, change }));
   });
 
   r.put('/:id/layout', async (req, res) => {
-    ok(
-      res,
-      await sessionRooms.call(
-        await sessionRoom(String(req.params.id)),
-        'rpcLayout',
-        me(req).id,
-        parse(LayoutBody, req.body),
-      ),
-    );
+    const { layout, focusUserId } = parse(LayoutBody, req.body);
+    ok(res, await command(req, { type: 'layout', actor: me(req).id, layout, focusUserId }));
   });
 
-  r.post('/:id/end', async (req, res) =>
-    ok(res, await sessionRooms.call(await sessionRoom(String(req.params.id)), 'rpcEnd', me(req).id)),
-  );
+  r.post('/:id/end', async (req, res) => ok(res, await command(req, { type: 'end', actor: me(req).id })));
 
   return r;
 }

@@ -25,9 +25,6 @@ const mediaRoom = roomCaller<Pick<LiveStreamRoom, 'rpcSignal' | 'rpcStats'>>(MED
 
 const RoomSignal = z.object({ roomId: z.string().min(1).max(64) }).passthrough();
 
-/** Where the multi-host feature resolves a session id to its room (set by that feature). */
-export const sessionRoomResolvers: { multihost?: (sessionId: string) => Promise<string | null> } = {};
-
 export function webrtcRoutes(c: AppContext): Router {
   const r = Router();
 
@@ -84,9 +81,7 @@ export function webrtcRoutes(c: AppContext): Router {
   });
 
   r.get('/multihost/:id/setup', async (req, res) => {
-    const roomId = await sessionRoomResolvers.multihost?.(String(req.params.id));
-    if (!roomId) throw notFound('Session');
-    ok(res, await sessionRoom.call(roomId, 'rtcSetup', me(req).id));
+    ok(res, await sessionRoom.call(String(req.params.id), 'rtcSetup', me(req).id));
   });
 
   for (const kind of ['offer', 'answer', 'ice-candidate'] as const) {

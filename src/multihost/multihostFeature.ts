@@ -1,7 +1,6 @@
 import { MhEvents } from '../domain/multihost/protocol';
 import type { Feature } from '../features';
-import { multihostRoutes, sessionRoom } from '../http/multihostRoutes';
-import { sessionRoomResolvers } from '../http/webrtcRoutes';
+import { multihostRoutes } from '../http/multihostRoutes';
 import { MultiHostRoom } from '../rooms/MultiHostRoom';
 import { roomExists } from '../rooms/roomCall';
 import { multiHostStore } from '../stores/multiHostStore';
@@ -11,9 +10,6 @@ export const multihostFeature: Feature = {
   name: 'multihost',
   rooms: { multihost: MultiHostRoom },
   routes: (c) => [{ path: '/multihost', router: multihostRoutes(c) }],
-  start: async () => {
-    sessionRoomResolvers.multihost = (id) => sessionRoom(id).catch(() => null);
-  },
   ready: async (c) => {
     const closed = await multiHostStore().recoverOrphans(roomExists);
     if (closed) c.logger.warn({ closed }, 'multi-host sessions left live by a stopped process closed as interrupted');

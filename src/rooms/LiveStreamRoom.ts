@@ -6,8 +6,8 @@
  * not return within STREAM_RECONNECT_GRACE_MS.
  */
 import type { Client, Delayed } from '@colyseus/core';
-import { z } from 'zod';
 import { ctx } from '../context';
+import { EndStreamBody, LiveStreamEvents, type StreamEndedPayload } from '../domain/livestream/protocol';
 import { forbidden, invalidState } from '../errors';
 import { SfuMedia } from '../rtc/SfuMedia';
 import { SignalingRelay } from '../rtc/SignalingRelay';
@@ -17,13 +17,10 @@ import { liveStreamStore } from '../stores/liveStreamStore';
 import { HostRoom } from './HostRoom';
 import { exposed } from './roomCall';
 import { requireServerCreated } from './roomCreation';
+import { applyRoomDefaults, authenticate, messageTable, on, type RoomMessages, userOf } from './roomKit';
 import { safely } from './safely';
-import { applyRoomDefaults, authenticate, handle, userOf } from './roomKit';
 
-export const LiveStreamEvents = {
-  ended: 'live-stream:ended',
-  end: 'live-stream:end',
-} as const;
+export { LiveStreamEvents };
 
 export class LiveStreamRoom extends HostRoom<LiveStreamState> {
   static override onAuth = authenticate;
@@ -34,6 +31,13 @@ export class LiveStreamRoom extends HostRoom<LiveStreamState> {
   private ended = false;
   /** The stream's row says how it ended (else onDispose, or the next start's recovery, records it). */
   private persisted = false;
+
+  override messages: RoomMessages<LiveStreamRoom> = messageTable<LiveStreamRoom>({
+    [LiveStreamEvents.end]: on(EndStreamBody, function (client) {
+      if (!this.isHost(userOf(client).id)) throw forbidden('Only the host can end the stream');
+      return this.end();
+    }),
+  });
 
   override async onCreate(options: { hostId: string; hostName: string; title: string }): Promise<void> {
     requireServerCreated(options);
@@ -67,10 +71,6 @@ export class LiveStreamRoom extends HostRoom<LiveStreamState> {
     });
     this.relay.register();
     await this.media.goLive();
-    handle(this, LiveStreamEvents.end, z.object({}).passthrough(), (client) => {
-      if (userOf(client).id !== this.hostId) throw forbidden('Only the host can end the stream');
-      return this.end();
-    });
     // Nobody joined at all: do not keep an empty stream forever.
     this.hostGone = this.clock.setTimeout(
       () => safely(this, 'end unjoined stream', () => this.end()),
@@ -170,7 +170,8 @@ export class LiveStreamRoom extends HostRoom<LiveStreamState> {
       // The stream still ends for everyone; onDispose tries the write again.
       ctx().logger.error({ err, streamId: this.roomId }, 'live stream end not recorded yet');
     }
-    this.broadcast(LiveStreamEvents.ended, { streamId: this.roomId, peakViewers: this.state.peakViewers });
+    const ended: StreamEndedPayload = { streamId: this.roomId, peakViewers: this.state.peakViewers };
+    this.broadcast(LiveStreamEvents.ended, ended);
     this.clock.setTimeout(() => void this.disconnect(), 500);
   }
 }

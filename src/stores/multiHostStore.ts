@@ -1,10 +1,11 @@
 /** Multi-host sessions: the session row and its hosts. The room is the live authority; this is the record. */
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { ctx } from '../context';
 import { inTransaction } from '../db/dataSource';
 
 export interface SessionRow {
   id: string;
+  /** Equal to `id` once a room claimed the session (a session's room id is its id). */
   roomId: string | null;
   title: string;
   type: string;
@@ -29,10 +30,47 @@ export interface HostRecord {
   secondsOnStage: number;
 }
 
+/** Columns of `multihost_sessions` joined with the primary host's name, as pg returns them. */
+interface SessionDbRow {
+  id: string;
+  room_id: string | null;
+  title: string;
+  type: string;
+  layout: string;
+  status: string;
+  primary_host: string;
+  primary_name: string;
+  max_hosts: number;
+  peak_viewers: number;
+  layouts_used: string[];
+  end_reason: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  ended_at: Date | null;
+}
+
+interface HostDbRow {
+  user_id: string;
+  role: string;
+  joined_at: Date;
+  left_at: Date | null;
+  seconds_on_stage: number;
+}
+
+interface InvitationDbRow {
+  session_id: string;
+  user_id: string;
+  kind: InvitationKind;
+  by_user: string;
+  username: string;
+  status: InvitationStatus;
+  expires_at: Date;
+}
+
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 const SELECT = `SELECT s.*, u.username AS primary_name FROM multihost_sessions s JOIN users u ON u.id = s.primary_host`;
 
-function toRow(r: any): SessionRow {
+function toRow(r: SessionDbRow): SessionRow {
   return {
     id: r.id,
     roomId: r.room_id,
@@ -52,8 +90,16 @@ function toRow(r: any): SessionRow {
   };
 }
 
+const toHost = (r: HostDbRow): HostRecord => ({
+  userId: r.user_id,
+  role: r.role,
+  joinedAt: new Date(r.joined_at).getTime(),
+  leftAt: r.left_at ? new Date(r.left_at).getTime() : null,
+  secondsOnStage: r.seconds_on_stage,
+});
+
 export type InvitationKind = 'invite' | 'request';
-export type InvitationStatus = 'pending' | 'accepted' | 'expired' | 'cancelled' | 'interrupted';
+export type InvitationStatus = 'pending' | 'accepted' | 'declined' | 'denied' | 'expired' | 'cancelled' | 'interrupted';
 /** An invitation to the stage (`invite`, by a host) or a request to join it (`request`, by the user). */
 export interface Invitation {
   sessionId: string;
@@ -66,7 +112,7 @@ export interface Invitation {
   expiresAt: number;
 }
 
-const toInvitation = (r: any): Invitation => ({
+const toInvitation = (r: InvitationDbRow): Invitation => ({
   sessionId: r.session_id,
   userId: r.user_id,
   kind: r.kind,
@@ -76,51 +122,49 @@ const toInvitation = (r: any): Invitation => ({
   expiresAt: new Date(r.expires_at).getTime(),
 });
 
+/** Every method takes an optional transaction manager (`em`) to join the caller's transaction. */
 export class MultiHostStore {
   constructor(private readonly ds: DataSource) {}
 
-  async create(s: {
-    title: string;
-    type: string;
-    layout: string;
-    primaryHost: string;
-    maxHosts: number;
-  }): Promise<string> {
-    const [row] = await this.ds.query(
+  private db(em?: EntityManager): DataSource | EntityManager {
+    return em ?? this.ds;
+  }
+
+  async create(
+    s: { title: string; type: string; layout: string; primaryHost: string; maxHosts: number },
+    em?: EntityManager,
+  ): Promise<string> {
+    const [row]: Array<{ id: string }> = await this.db(em).query(
       `INSERT INTO multihost_sessions (title, type, layout, status, primary_host, max_hosts, layouts_used)
        VALUES ($1, $2, $3, 'scheduled', $4, $5, $6::jsonb) RETURNING id`,
       [s.title, s.type, s.layout, s.primaryHost, s.maxHosts, JSON.stringify([s.layout])],
     );
-    return row.id;
-  }
-
-  async setRoom(id: string, roomId: string): Promise<void> {
-    await this.ds.query('UPDATE multihost_sessions SET room_id = $2 WHERE id = $1', [id, roomId]);
+    return row!.id;
   }
 
   /** Binds the room to its row only if no room was bound yet: false means another room already serves it. */
-  async claimRoom(id: string, roomId: string): Promise<boolean> {
-    const [rows] = await this.ds.query(
+  async claimRoom(id: string, roomId: string, em?: EntityManager): Promise<boolean> {
+    const [rows]: [unknown[]] = await this.db(em).query(
       'UPDATE multihost_sessions SET room_id = $2 WHERE id = $1 AND room_id IS NULL RETURNING id',
       [id, roomId],
     );
     return rows.length === 1;
   }
 
-  async get(id: string): Promise<SessionRow | null> {
-    const [r] = await this.ds.query(`${SELECT} WHERE s.id = $1`, [id]);
+  async get(id: string, em?: EntityManager): Promise<SessionRow | null> {
+    const [r]: SessionDbRow[] = await this.db(em).query(`${SELECT} WHERE s.id = $1`, [id]);
     return r ? toRow(r) : null;
   }
 
-  async markLive(id: string): Promise<void> {
-    await this.ds.query(
+  async markLive(id: string, em?: EntityManager): Promise<void> {
+    await this.db(em).query(
       `UPDATE multihost_sessions SET status = 'live', started_at = now() WHERE id = $1 AND status = 'scheduled'`,
       [id],
     );
   }
 
-  async setLayout(id: string, layout: string): Promise<void> {
-    await this.ds.query(
+  async setLayout(id: string, layout: string, em?: EntityManager): Promise<void> {
+    await this.db(em).query(
       `UPDATE multihost_sessions SET layout = $2::text,
          layouts_used = CASE WHEN layouts_used ? $2::text THEN layouts_used ELSE layouts_used || to_jsonb($2::text) END
        WHERE id = $1`,
@@ -128,47 +172,51 @@ export class MultiHostStore {
     );
   }
 
-  /** Ends the session and records every host's time on stage, in one transaction. */
+  /** Ends the session and records every host's time on stage, in one transaction (the caller's, if given). */
   async finish(
     id: string,
     f: { status: 'ended' | 'interrupted'; reason: string; peakViewers: number; hosts: HostRecord[] },
+    em?: EntityManager,
   ): Promise<void> {
-    await inTransaction(this.ds, async (em) => {
-      await em.query(
+    const write = async (tx: EntityManager) => {
+      await tx.query(
         `UPDATE multihost_sessions SET status = $2, end_reason = $3, ended_at = now(), peak_viewers = GREATEST(peak_viewers, $4)
          WHERE id = $1 AND status IN ('scheduled', 'live')`,
         [id, f.status, f.reason, f.peakViewers],
       );
       // An interrupted session keeps them pending: the next start closes them and tells each user.
       if (f.status === 'ended') {
-        await em.query(
+        await tx.query(
           `UPDATE multihost_invitations SET status = 'cancelled', closed_at = now() WHERE session_id = $1 AND status = 'pending'`,
           [id],
         );
       }
       for (const h of f.hosts) {
-        await em.query(
+        await tx.query(
           `INSERT INTO multihost_hosts (session_id, user_id, role, joined_at, left_at, seconds_on_stage)
            VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (session_id, user_id) DO UPDATE SET role = $3, left_at = $5, seconds_on_stage = $6`,
           [id, h.userId, h.role, new Date(h.joinedAt), h.leftAt ? new Date(h.leftAt) : new Date(), h.secondsOnStage],
         );
       }
-    });
+    };
+    await (em ? write(em) : inTransaction(this.ds, write));
   }
 
-  async activeList(page: number, limit: number) {
-    const rows = await this.ds.query(
+  async activeList(page: number, limit: number, em?: EntityManager) {
+    const rows: SessionDbRow[] = await this.db(em).query(
       `${SELECT} WHERE s.status = 'live' ORDER BY s.started_at DESC LIMIT $1 OFFSET $2`,
       [limit, (page - 1) * limit],
     );
-    const [{ n }] = await this.ds.query(`SELECT count(*)::int AS n FROM multihost_sessions WHERE status = 'live'`);
+    const [{ n }]: Array<{ n: number }> = await this.db(em).query(
+      `SELECT count(*)::int AS n FROM multihost_sessions WHERE status = 'live'`,
+    );
     return { items: rows.map(toRow), total: n };
   }
 
   /** Sessions the user created or hosted, newest first. */
-  async userSessions(userId: string, page: number, limit: number) {
-    const rows = await this.ds.query(
+  async userSessions(userId: string, page: number, limit: number, em?: EntityManager): Promise<SessionRow[]> {
+    const rows: SessionDbRow[] = await this.db(em).query(
       `${SELECT} WHERE s.primary_host = $1 OR EXISTS (SELECT 1 FROM multihost_hosts h WHERE h.session_id = s.id AND h.user_id = $1)
        ORDER BY s.created_at DESC LIMIT $2 OFFSET $3`,
       [userId, limit, (page - 1) * limit],
@@ -176,22 +224,19 @@ export class MultiHostStore {
     return rows.map(toRow);
   }
 
-  async hosts(id: string): Promise<HostRecord[]> {
-    const rows = await this.ds.query('SELECT * FROM multihost_hosts WHERE session_id = $1 ORDER BY joined_at', [id]);
-    return rows.map((r: any) => ({
-      userId: r.user_id,
-      role: r.role,
-      joinedAt: new Date(r.joined_at).getTime(),
-      leftAt: r.left_at ? new Date(r.left_at).getTime() : null,
-      secondsOnStage: r.seconds_on_stage,
-    }));
+  async hosts(id: string, em?: EntityManager): Promise<HostRecord[]> {
+    const rows: HostDbRow[] = await this.db(em).query(
+      'SELECT * FROM multihost_hosts WHERE session_id = $1 ORDER BY joined_at',
+      [id],
+    );
+    return rows.map(toHost);
   }
 
   // --- invitations and join requests ------------------------------------------------
 
   /** Opens (or renews) a pending invitation or join request. */
-  async openInvitation(i: Omit<Invitation, 'status'>): Promise<void> {
-    await this.ds.query(
+  async openInvitation(i: Omit<Invitation, 'status'>, em?: EntityManager): Promise<void> {
+    await this.db(em).query(
       `INSERT INTO multihost_invitations (session_id, user_id, kind, by_user, username, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (session_id, user_id, kind) WHERE status = 'pending'
@@ -206,8 +251,9 @@ export class MultiHostStore {
     userId: string,
     kind: InvitationKind,
     status: Exclude<InvitationStatus, 'pending'>,
+    em?: EntityManager,
   ): Promise<boolean> {
-    const [rows] = await this.ds.query(
+    const [rows]: [unknown[]] = await this.db(em).query(
       `UPDATE multihost_invitations SET status = $4, closed_at = now()
        WHERE session_id = $1 AND user_id = $2 AND kind = $3 AND status = 'pending' RETURNING id`,
       [sessionId, userId, kind, status],
@@ -215,8 +261,8 @@ export class MultiHostStore {
     return rows.length > 0;
   }
 
-  async pendingInvitations(sessionId: string): Promise<Invitation[]> {
-    const rows = await this.ds.query(
+  async pendingInvitations(sessionId: string, em?: EntityManager): Promise<Invitation[]> {
+    const rows: InvitationDbRow[] = await this.db(em).query(
       `SELECT * FROM multihost_invitations WHERE session_id = $1 AND status = 'pending' ORDER BY created_at`,
       [sessionId],
     );
@@ -227,8 +273,8 @@ export class MultiHostStore {
    * Pending invitations of sessions that are no longer open (ended, or closed as interrupted after a
    * restart) are closed as `interrupted` and returned, so their users can be told rather than left waiting.
    */
-  async closeOrphanInvitations(): Promise<Invitation[]> {
-    const [rows] = await this.ds.query(
+  async closeOrphanInvitations(em?: EntityManager): Promise<Invitation[]> {
+    const [rows]: [InvitationDbRow[]] = await this.db(em).query(
       `UPDATE multihost_invitations i SET status = 'interrupted', closed_at = now()
          FROM multihost_sessions s
         WHERE s.id = i.session_id AND i.status = 'pending' AND s.status NOT IN ('scheduled', 'live')
@@ -237,14 +283,14 @@ export class MultiHostStore {
     return rows.map(toInvitation);
   }
 
-  async recoverOrphans(roomAlive: (roomId: string) => Promise<boolean>): Promise<number> {
-    const rows = await this.ds.query(
+  async recoverOrphans(roomAlive: (roomId: string) => Promise<boolean>, em?: EntityManager): Promise<number> {
+    const rows: Array<{ id: string; room_id: string | null }> = await this.db(em).query(
       `SELECT id, room_id FROM multihost_sessions WHERE status IN ('scheduled', 'live')`,
     );
     let closed = 0;
     for (const r of rows) {
       if (r.room_id && (await roomAlive(r.room_id))) continue;
-      await this.ds.query(
+      await this.db(em).query(
         `UPDATE multihost_sessions SET status = 'interrupted', end_reason = 'interrupted', ended_at = now() WHERE id = $1`,
         [r.id],
       );

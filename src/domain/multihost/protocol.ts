@@ -1,6 +1,15 @@
-/** Multi-host events, messages and bodies, declared once. */
+/** Multi-host events, messages, bodies and payloads, declared once (docs/protocol.md, "Multi-host sessions"). */
 import { z } from 'zod';
-import { LAYOUTS, MAX_HOSTS_LIMIT, ROLES, SESSION_TYPES } from './rules';
+import {
+  LAYOUTS,
+  type Layout,
+  MAX_HOSTS_LIMIT,
+  ROLES,
+  type Role,
+  SESSION_TYPES,
+  type Tile,
+  type Topology,
+} from './rules';
 
 export const MhEvents = {
   invited: 'multihost:invited',
@@ -12,6 +21,10 @@ export const MhEvents = {
   started: 'multihost:started',
   ended: 'multihost:ended',
   approved: 'multihost:approved',
+  /** The requester's join request was denied by a host. */
+  denied: 'multihost:denied',
+  /** The invitee declined: told to whoever invited. */
+  declined: 'multihost:declined',
   /** An invitation or join request nobody answered in time (or whose session stopped). */
   invitationExpired: 'multihost:invitation-expired',
 } as const;
@@ -28,9 +41,7 @@ export const LAYOUT_ALIASES = { 'picture-in-picture': 'pip' } as const;
 /** A layout name: one of LAYOUTS, or the seed's `picture-in-picture` (answered as `pip`). */
 export const layoutName = z
   .enum([...LAYOUTS, ...(Object.keys(LAYOUT_ALIASES) as Array<keyof typeof LAYOUT_ALIASES>)])
-  .transform((l): (typeof LAYOUTS)[number] =>
-    l in LAYOUT_ALIASES ? LAYOUT_ALIASES[l as keyof typeof LAYOUT_ALIASES] : (l as (typeof LAYOUTS)[number]),
-  );
+  .transform((l): Layout => (l in LAYOUT_ALIASES ? LAYOUT_ALIASES[l as keyof typeof LAYOUT_ALIASES] : (l as Layout)));
 
 export const CreateSessionBody = z.object({
   title: z.string().trim().min(1).max(120),
@@ -57,3 +68,85 @@ export type SettingsBody = z.infer<typeof SettingsBody>;
 
 export const LayoutBody = z.object({ layout: layoutName, focusUserId: z.string().uuid().optional() });
 export type LayoutBody = z.infer<typeof LayoutBody>;
+
+/** `webrtc:start-multihost` takes no fields (extra ones are ignored, as the seed sends some). */
+export const StartMediaBody = z.object({}).passthrough();
+
+// --- payloads ------------------------------------------------------------------------------
+
+export type InvitationKind = 'invite' | 'request';
+export type LeaveReason = 'left' | 'removed';
+export type EndReason = 'ended-by-host' | 'primary-left' | 'never-started';
+
+export type UserRef = {
+  id: string;
+  username: string;
+};
+
+export type JoinedPayload = {
+  sessionId: string;
+  userId: string;
+  username: string;
+  role: Role;
+  topology: Topology;
+};
+export type LeftPayload = {
+  sessionId: string;
+  userId: string;
+  reason: LeaveReason;
+};
+export type SettingsPayload = {
+  sessionId: string;
+  userId: string;
+  audio: boolean;
+  video: boolean;
+  role: Role;
+  by: string;
+};
+export type LayoutPayload = {
+  sessionId: string;
+  layout: Layout;
+  focusUserId: string | null;
+  tiles: Record<string, Tile>;
+};
+export type InvitedPayload = {
+  sessionId: string;
+  roomId: string;
+  title: string;
+  from: UserRef;
+  expiresAt: number;
+};
+export type JoinRequestPayload = {
+  sessionId: string;
+  roomId: string;
+  user: UserRef;
+  expiresAt: number;
+};
+export type InvitationExpiredPayload = {
+  sessionId: string;
+  roomId: string | null;
+  kind: InvitationKind;
+  reason: 'expired' | 'interrupted';
+};
+export type DeclinedPayload = {
+  sessionId: string;
+  roomId: string;
+  user: UserRef;
+};
+
+/** What the room broadcasts to everyone in it. */
+export type RoomEvent =
+  | { name: typeof MhEvents.joined; payload: JoinedPayload }
+  | { name: typeof MhEvents.left; payload: LeftPayload }
+  | { name: typeof MhEvents.settings; payload: SettingsPayload }
+  | { name: typeof MhEvents.layoutChanged | typeof MhMessages.layoutChanged; payload: LayoutPayload }
+  | { name: typeof MhEvents.started; payload: { sessionId: string } }
+  | { name: typeof MhEvents.ended; payload: { sessionId: string; reason: EndReason } };
+
+/** What one user is told in the inbox (`inRoom`: also sent to that user's clients in the room). */
+export type Notice =
+  | { name: typeof MhEvents.invited; payload: InvitedPayload }
+  | { name: typeof MhEvents.joinRequest; payload: JoinRequestPayload }
+  | { name: typeof MhEvents.approved | typeof MhEvents.denied; payload: { sessionId: string; roomId: string } }
+  | { name: typeof MhEvents.declined; payload: DeclinedPayload }
+  | { name: typeof MhEvents.invitationExpired; payload: InvitationExpiredPayload };

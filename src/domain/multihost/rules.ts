@@ -1,4 +1,5 @@
-/** Multi-host session rules: roles and permissions, capacity, topology, layouts. Pure. */
+/** Multi-host rules: roles and permissions, capacity, topology, layouts and tiles. Pure (session.ts applies them). */
+import { unreachable } from '../result';
 
 export const SESSION_TYPES = ['collaboration', 'interview', 'panel', 'gaming', 'podcast', 'workshop'] as const;
 export type SessionType = (typeof SESSION_TYPES)[number];
@@ -9,6 +10,10 @@ export type Role = (typeof ROLES)[number];
 
 export const MAX_HOSTS_LIMIT = 9;
 export const MESH_MAX_HOSTS = 4;
+export type Topology = 'mesh' | 'sfu';
+
+/** One host may send at most this many invitations per window (per session). */
+export const INVITE_RATE = { max: 30, windowMs: 60_000 } as const;
 
 export type Action = 'invite' | 'approve' | 'kick' | 'layout' | 'mute-others' | 'set-role' | 'start' | 'end';
 
@@ -33,7 +38,7 @@ export function canChangeOthersMedia(actor: Role | undefined, target: Role): boo
   return can(actor, 'mute-others') && target !== 'primary';
 }
 
-export function topologyFor(hostCount: number): 'mesh' | 'sfu' {
+export function topologyFor(hostCount: number): Topology {
   return hostCount <= MESH_MAX_HOSTS ? 'mesh' : 'sfu';
 }
 
@@ -107,5 +112,7 @@ export function computeLayout(layout: Layout, hostIds: readonly string[], focusI
       });
       return out;
     }
+    default:
+      return unreachable(layout);
   }
 }
