@@ -1,19 +1,16 @@
-import { giftCommitter } from '../pk/giftCommitter';
 /** The spec's PK battle REST API (/api/pk-battles) and the gift catalog (/api/gifts). */
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { CreateBattleBody, PkEvents } from '../domain/pk/protocol';
 import { HOLDING_STATUSES, LEADERBOARD_PERIODS } from '../domain/pk/rules';
-import { badRequest, invalidState, notFound } from '../errors';
+import { badRequest, notFound } from '../errors';
+import { giftCommitter } from '../pk/giftCommitter';
+import { battleIdOf, battleReader, battleRoom, giftRoom } from '../rooms/pk/caller';
 import { createServerRoom } from '../rooms/roomCreation';
-import type { PkBattleRoom } from '../rooms/PkBattleRoom';
-import { roomCaller } from '../rooms/roomCall';
 import { type BattleRow, pkStore } from '../stores/pkStore';
 import { isUuid, pagination, parse, requestKey } from '../validation';
 import { me, ok, requireOperator } from './middleware';
-
-const battleRoom = roomCaller<PkBattleRoom>('pk_battle', 'Battle');
 
 const NewGift = z.object({
   id: z.string().regex(/^[a-z0-9-]{2,40}$/, 'lowercase letters, digits and - (2-40)'),
@@ -47,7 +44,7 @@ export function giftRoutes(c: AppContext): Router {
 }
 
 async function battleOr404(id: string): Promise<BattleRow> {
-  const battle = isUuid(id) ? await pkStore().getBattle(id) : null;
+  const battle = await pkStore().getBattle(battleIdOf(id));
   if (!battle) throw notFound('Battle');
   return battle;
 }
@@ -60,7 +57,7 @@ async function battleOr404(id: string): Promise<BattleRow> {
 async function withLive(battle: BattleRow) {
   const live =
     battle.roomId && HOLDING_STATUSES.includes(battle.status)
-      ? await battleRoom.call(battle.roomId, 'rpcSnapshot').catch(() => null)
+      ? await battleReader.call(battle.id, 'rpcSnapshot').catch(() => null)
       : null;
   if (!live) return { ...battle, live };
   const iso = (ms: number | null, fallback: string | null) => (ms ? new Date(ms).toISOString() : fallback);
@@ -74,13 +71,6 @@ async function withLive(battle: BattleRow) {
     winnerId: live.winner ?? battle.winnerId,
     live,
   };
-}
-
-/** The room of a battle that is still pending or live (409 otherwise). */
-async function liveRoomOf(id: string): Promise<string> {
-  const battle = await battleOr404(id);
-  if (!HOLDING_STATUSES.includes(battle.status) || !battle.roomId) throw invalidState(`Battle is ${battle.status}`);
-  return battle.roomId;
 }
 
 export function pkRoutes(c: AppContext): Router {
@@ -134,13 +124,12 @@ export function pkRoutes(c: AppContext): Router {
   r.post('/invitations/decline-all', async (req, res) => {
     const user = me(req);
     const declined: string[] = [];
-    for (const inv of await pkStore().pendingInvitations(user.id)) {
-      if (!inv.roomId) continue;
-      const done = await battleRoom.call(inv.roomId, 'rpcDecline', user.id).then(
+    for (const id of await pkStore().pendingInvitations(user.id)) {
+      const done = await battleReader.call(id, 'rpcDecline', user.id).then(
         () => true,
         () => false, // expired or cancelled meanwhile
       );
-      if (done) declined.push(inv.id);
+      if (done) declined.push(id);
     }
     ok(res, { declined });
   });
@@ -181,24 +170,24 @@ export function pkRoutes(c: AppContext): Router {
     ok(res, await withLive(await battleOr404(String(req.params.id))));
   });
 
+  // The room (id = battle id) answers; when it is gone, the battle's row says 404 or 409 (src/rooms/pk/caller.ts).
   r.post('/:id/accept', async (req, res) => {
-    ok(res, await battleRoom.call(await liveRoomOf(String(req.params.id)), 'rpcAccept', me(req).id));
+    ok(res, await battleRoom.call(battleIdOf(String(req.params.id)), 'rpcAccept', me(req).id));
   });
 
   r.post('/:id/decline', async (req, res) => {
-    ok(res, await battleRoom.call(await liveRoomOf(String(req.params.id)), 'rpcDecline', me(req).id));
+    ok(res, await battleRoom.call(battleIdOf(String(req.params.id)), 'rpcDecline', me(req).id));
   });
 
   r.delete('/:id', async (req, res) => {
-    ok(res, await battleRoom.call(await liveRoomOf(String(req.params.id)), 'rpcCancel', me(req).id));
+    ok(res, await battleRoom.call(battleIdOf(String(req.params.id)), 'rpcCancel', me(req).id));
   });
 
   r.post('/:id/gift', async (req, res) => {
-    const battle = await battleOr404(String(req.params.id));
-    if (battle.status !== 'live' || !battle.roomId) throw invalidState(`Battle is ${battle.status}, not live`);
+    const id = battleIdOf(String(req.params.id));
     const requestId = requestKey(req.headers['idempotency-key'], req.body);
     const body = { ...(req.body ?? {}), requestId, idempotencyKey: undefined };
-    const ack = await battleRoom.call(battle.roomId, 'rpcGift', me(req), body);
+    const ack = await giftRoom.call(id, 'rpcGift', me(req), body);
     ok(res, ack, ack.replayed ? 200 : 201);
   });
 

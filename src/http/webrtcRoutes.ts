@@ -3,23 +3,20 @@ import { matchMaker } from '@colyseus/core';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context';
-import { HOLDING_STATUSES } from '../domain/pk/rules';
 import { invalidState, notFound } from '../errors';
+import { battleIdOf, battleRoom } from '../rooms/pk/caller';
 import { createServerRoom } from '../rooms/roomCreation';
 import type { LiveStreamRoom } from '../rooms/LiveStreamRoom';
 import type { MultiHostRoom } from '../rooms/MultiHostRoom';
-import type { PkBattleRoom } from '../rooms/PkBattleRoom';
 import { MEDIA_ROOMS, roomCaller } from '../rooms/roomCall';
 import { iceServersFor } from '../rtc/iceServers';
 import { StatsBody } from '../rtc/protocol';
 import { assessHealth, classify, RESOLUTION } from '../rtc/quality';
 import { liveStreamStore } from '../stores/liveStreamStore';
-import { pkStore } from '../stores/pkStore';
-import { isUuid, pagination, parse } from '../validation';
+import { pagination, parse } from '../validation';
 import { me, ok } from './middleware';
 
 const streamRoom = roomCaller<LiveStreamRoom>('live_stream', 'Stream');
-const battleRoom = roomCaller<PkBattleRoom>('pk_battle', 'Battle');
 const sessionRoom = roomCaller<MultiHostRoom>('multihost', 'Session');
 const mediaRoom = roomCaller<Pick<LiveStreamRoom, 'rpcSignal' | 'rpcStats'>>(MEDIA_ROOMS, 'Room');
 
@@ -73,11 +70,7 @@ export function webrtcRoutes(c: AppContext): Router {
   });
 
   r.get('/battle/:id/setup', async (req, res) => {
-    const id = String(req.params.id);
-    const battle = isUuid(id) ? await pkStore().getBattle(id) : null;
-    if (!battle) throw notFound('Battle');
-    if (!battle.roomId || !HOLDING_STATUSES.includes(battle.status)) throw invalidState(`Battle is ${battle.status}`);
-    ok(res, await battleRoom.call(battle.roomId, 'rtcSetup', me(req).id));
+    ok(res, await battleRoom.call(battleIdOf(String(req.params.id)), 'rtcSetup', me(req).id));
   });
 
   r.get('/multihost/:id/setup', async (req, res) => {

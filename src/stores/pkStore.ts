@@ -1,24 +1,23 @@
 /**
- * PK battle persistence: the gift catalog, battles, accepted gifts (each committed with
- * its coin movements), results, contributions, stats and leaderboards. SQL lives here.
+ * PK battle persistence (a repository: SQL lives here, no orchestration): the gift catalog,
+ * battles, accepted gifts (each committed with its coin movements), results, contributions,
+ * stats and leaderboards. Finishing a battle (decide, pay, record) is src/stores/pkResults.ts.
+ * Methods that may join a caller's transaction take an optional `em`.
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import { inTransaction, isUniqueViolation } from '../db/dataSource';
 import {
-  type BattleActivity,
+  type BattleResult,
   type BattleStatus,
-  decideWinner,
   HOLDING_STATUSES,
+  type HostResult,
   type LeaderboardPeriod,
-  levelForXp,
   periodStart,
-  type RewardSettings,
-  rewardEligible,
-  rewardsFor,
   splitGift,
+  type UnplayedStatus,
   winRate,
 } from '../domain/pk/rules';
-import { AppError, ErrorCode, conflict, invalidState, notFound } from '../errors';
+import { AppError, ErrorCode, conflict, invalidState } from '../errors';
 import { ctx } from '../context';
 import { ledgerKey, type WalletStore } from './walletStore';
 
@@ -72,14 +71,8 @@ export interface GiftRecord {
   replayed: boolean;
 }
 
-export interface FinishResult {
-  battleId: string;
-  winner: string | null;
-  scores: Record<string, number>;
-  rewards: Array<{ userId: string; result: string; coins: number; xp: number; level: number }>;
-  mvp: { userId: string; username: string; coins: number } | null;
-  endReason: string;
-}
+/** A finished battle's result (the domain's BattleResult). */
+export type FinishResult = BattleResult;
 
 /** The gifts a fresh database starts with. */
 export const DEFAULT_GIFTS: GiftRow[] = [
@@ -99,9 +92,61 @@ const BATTLE_SELECT = `
          b.created_at, b.started_at, b.ends_at, b.ended_at
   FROM pk_battles b JOIN users ua ON ua.id = b.host_a JOIN users ub ON ub.id = b.host_b`;
 
+/** A row of BATTLE_SELECT as pg returns it (bigints as strings). */
+interface BattleSelectRow {
+  id: string;
+  room_id: string | null;
+  host_a: string;
+  host_b: string;
+  host_a_name: string;
+  host_b_name: string;
+  duration_minutes: number;
+  status: BattleStatus;
+  score_a: string | number;
+  score_b: string | number;
+  winner_id: string | null;
+  end_reason: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  ends_at: Date | null;
+  ended_at: Date | null;
+}
+
+/** A row of the rankings query (bigints and ranks as strings). */
+interface RankedRow {
+  user_id: string;
+  points: string;
+  wins: number;
+  battles: number;
+  rank: string;
+  username: string;
+  level: number;
+}
+
+/** The columns of a battle its end reads (locked with FOR UPDATE). */
+export interface BattleLock {
+  status: BattleStatus;
+  hostA: string;
+  hostB: string;
+  winnerId: string | null;
+  endReason: string | null;
+}
+
+/** One host's row of pk_host_results. */
+export interface HostResultRow {
+  battleId: string;
+  userId: string;
+  opponentId: string;
+  result: HostResult;
+  points: number;
+  opponentPoints: number;
+  rewardCoins: number;
+  rewardXp: number;
+}
+
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
-function toBattle(r: any): BattleRow {
+function toBattle(r: BattleSelectRow): BattleRow {
   return {
     id: r.id,
     roomId: r.room_id,
@@ -128,6 +173,10 @@ export class PkStore {
     private readonly wallet: WalletStore,
   ) {}
 
+  private q(em?: EntityManager): EntityManager {
+    return em ?? this.ds.manager;
+  }
+
   // --- gift catalog ---------------------------------------------------------------
 
   async seedGifts(): Promise<void> {
@@ -139,11 +188,11 @@ export class PkStore {
     }
   }
 
-  async listGifts(): Promise<GiftRow[]> {
-    const rows = await this.ds.query(
+  async listGifts(em?: EntityManager): Promise<GiftRow[]> {
+    const rows: Array<{ id: string; name: string; coins: number; animation_key: string }> = await this.q(em).query(
       'SELECT id, name, coins, animation_key FROM gifts WHERE active ORDER BY coins, id',
     );
-    return rows.map((r: any) => ({ id: r.id, name: r.name, coins: r.coins, animationKey: r.animation_key }));
+    return rows.map((r) => ({ id: r.id, name: r.name, coins: r.coins, animationKey: r.animation_key }));
   }
 
   async addGift(g: GiftRow): Promise<GiftRow> {
@@ -207,17 +256,13 @@ export class PkStore {
     }
   }
 
-  /** Pending battles inviting `userId` (for decline-all). */
-  async pendingInvitations(userId: string): Promise<Array<{ id: string; roomId: string | null }>> {
-    const rows = await this.ds.query(
-      `SELECT id, room_id FROM pk_battles WHERE host_b = $1 AND status = 'pending' ORDER BY created_at LIMIT 200`,
+  /** Ids of the pending battles inviting `userId` (for decline-all; each battle's room has its id). */
+  async pendingInvitations(userId: string): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.ds.query(
+      `SELECT id FROM pk_battles WHERE host_b = $1 AND status = 'pending' ORDER BY created_at LIMIT 200`,
       [userId],
     );
-    return rows.map((r: any) => ({ id: r.id, roomId: r.room_id }));
-  }
-
-  async setRoom(battleId: string, roomId: string): Promise<void> {
-    await this.ds.query('UPDATE pk_battles SET room_id = $2 WHERE id = $1', [battleId, roomId]);
+    return rows.map((r) => r.id);
   }
 
   /** Binds the room to its row only if no room was bound yet: false means another room already serves it. */
@@ -229,8 +274,8 @@ export class PkStore {
     return rows.length === 1;
   }
 
-  async getBattle(id: string): Promise<BattleRow | null> {
-    const rows = await this.ds.query(`${BATTLE_SELECT} WHERE b.id = $1`, [id]);
+  async getBattle(id: string, em?: EntityManager): Promise<BattleRow | null> {
+    const rows: BattleSelectRow[] = await this.q(em).query(`${BATTLE_SELECT} WHERE b.id = $1`, [id]);
     return rows[0] ? toBattle(rows[0]) : null;
   }
 
@@ -255,8 +300,8 @@ export class PkStore {
     }
   }
 
-  async markLive(id: string, startedAt: Date, endsAt: Date): Promise<void> {
-    await this.ds.query(`UPDATE pk_battles SET status = 'live', started_at = $2, ends_at = $3 WHERE id = $1`, [
+  async markLive(id: string, startedAt: Date, endsAt: Date, em?: EntityManager): Promise<void> {
+    await this.q(em).query(`UPDATE pk_battles SET status = 'live', started_at = $2, ends_at = $3 WHERE id = $1`, [
       id,
       startedAt,
       endsAt,
@@ -264,14 +309,19 @@ export class PkStore {
   }
 
   /** Ends a battle that never went live (declined, cancelled, expired) and frees its hosts. */
-  async closeUnplayed(id: string, status: 'declined' | 'cancelled' | 'expired'): Promise<void> {
+  async closeUnplayed(id: string, status: UnplayedStatus): Promise<void> {
     await inTransaction(this.ds, async (em) => {
       await em.query(
         `UPDATE pk_battles SET status = $2, ended_at = now(), end_reason = $2 WHERE id = $1 AND status IN ('pending', 'countdown')`,
         [id, status],
       );
-      await em.query('DELETE FROM pk_active_hosts WHERE battle_id = $1', [id]);
+      await this.freeHosts(id, em);
     });
+  }
+
+  /** Lets both hosts start other battles. */
+  async freeHosts(battleId: string, em?: EntityManager): Promise<void> {
+    await this.q(em).query('DELETE FROM pk_active_hosts WHERE battle_id = $1', [battleId]);
   }
 
   // --- gifts ----------------------------------------------------------------------
@@ -400,118 +450,96 @@ export class PkStore {
 
   /** Scores from the committed gift rows: the truth a result is computed from. */
   async scores(battleId: string, em?: EntityManager): Promise<Record<string, number>> {
-    const rows = await (em ?? this.ds.manager).query(
+    const rows: Array<{ recipient_id: string; coins: string }> = await this.q(em).query(
       'SELECT recipient_id, sum(coins)::bigint AS coins FROM pk_battle_gifts WHERE battle_id = $1 GROUP BY recipient_id',
       [battleId],
     );
-    return Object.fromEntries(rows.map((r: any) => [r.recipient_id, Number(r.coins)]));
+    return Object.fromEntries(rows.map((r) => [r.recipient_id, Number(r.coins)]));
   }
 
-  // --- ending ---------------------------------------------------------------------
+  // --- results (written by pkResults.finishBattle inside its transaction) ----------
 
-  /**
-   * Decides the result from the committed gifts, pays rewards (coins through the ledger,
-   * experience and level), writes results and contributions, frees the hosts. Idempotent:
-   * a battle already ended returns its stored result.
-   */
-  finishBattle(
-    battleId: string,
-    opts: { forfeitedBy?: string; rewards: RewardSettings; activity?: BattleActivity; minPresence?: number },
-  ): Promise<FinishResult> {
-    return inTransaction(this.ds, async (em) => {
-      const [b] = await em.query('SELECT * FROM pk_battles WHERE id = $1 FOR UPDATE', [battleId]);
-      if (!b) throw notFound('Battle');
-      const hosts = [b.host_a, b.host_b] as const;
-      const scores = await this.scores(battleId, em);
-      for (const h of hosts) scores[h] ??= 0;
-      if (b.status === 'ended') return this.storedResult(em, battleId, scores, b);
-      if (!['live', 'countdown'].includes(b.status)) {
-        throw new AppError(ErrorCode.INVALID_STATE, `Battle is ${b.status}`);
-      }
-      const winner = decideWinner(hosts, scores, opts.forfeitedBy);
-      const endReason = opts.forfeitedBy ? 'forfeit' : 'time';
-      const rewards: FinishResult['rewards'] = [];
-      // No activity (a caller that did not watch the battle): nobody was seen present.
-      const activity = opts.activity ?? { liveMs: 0, presentMs: {}, connectedAtEnd: [] };
-      const eligible = rewardEligible(hosts, winner, {
-        ...activity,
-        giftCoins: Object.values(scores).reduce((x, y) => x + y, 0),
-        forfeited: Boolean(opts.forfeitedBy),
-        minPresence: opts.minPresence ?? 0.5,
-      });
-      for (const r of rewardsFor(hosts, winner, opts.rewards, eligible)) {
-        if (r.coins > 0) {
-          await this.wallet.credit(
-            {
-              userId: r.userId,
-              amount: r.coins,
-              reason: 'pk_reward',
-              reference: `pk:${battleId}`,
-              idempotencyKey: `pk-reward:${battleId}`,
-            },
-            em,
-          );
-        }
-        // UPDATE ... RETURNING through TypeORM's pg driver answers [rows, affectedCount].
-        const [[u]] = await em.query(
-          'UPDATE users SET experience = experience + $2 WHERE id = $1 RETURNING experience',
-          [r.userId, r.xp],
-        );
-        const level = levelForXp(u.experience);
-        await em.query('UPDATE users SET level = $2 WHERE id = $1', [r.userId, level]);
-        const opponent = r.userId === hosts[0] ? hosts[1] : hosts[0];
-        await em.query(
-          `INSERT INTO pk_host_results (battle_id, user_id, opponent_id, result, points, opponent_points, reward_coins, reward_xp, ended_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())`,
-          [battleId, r.userId, opponent, r.result, scores[r.userId], scores[opponent], r.coins, r.xp],
-        );
-        rewards.push({ ...r, level });
-      }
-      await em.query(
-        `INSERT INTO pk_contributions (battle_id, user_id, host_id, coins, gifts)
-         SELECT battle_id, sender_id, recipient_id, sum(coins), count(*) FROM pk_battle_gifts WHERE battle_id = $1
-         GROUP BY battle_id, sender_id, recipient_id`,
-        [battleId],
-      );
-      await em.query(
-        `UPDATE pk_battles SET status = 'ended', score_a = $2, score_b = $3, winner_id = $4, end_reason = $5, ended_at = now()
-         WHERE id = $1`,
-        [battleId, scores[hosts[0]], scores[hosts[1]], winner, endReason],
-      );
-      await em.query('DELETE FROM pk_active_hosts WHERE battle_id = $1', [battleId]);
-      return { battleId, winner, scores, rewards, mvp: await this.mvp(em, battleId), endReason };
-    });
-  }
-
-  private async storedResult(
-    em: EntityManager,
-    battleId: string,
-    scores: Record<string, number>,
-    b: any,
-  ): Promise<FinishResult> {
-    const rows = await em.query(
-      `SELECT r.user_id, r.result, r.reward_coins, r.reward_xp, u.level FROM pk_host_results r JOIN users u ON u.id = r.user_id
-       WHERE r.battle_id = $1 ORDER BY r.user_id = $2 DESC`,
-      [battleId, b.host_a],
+  /** Locks a battle's row for its end; null when there is no such battle. */
+  async lockBattle(battleId: string, em: EntityManager): Promise<BattleLock | null> {
+    const [b]: Array<{
+      status: BattleStatus;
+      host_a: string;
+      host_b: string;
+      winner_id: string | null;
+      end_reason: string | null;
+    }> = await em.query(
+      'SELECT status, host_a, host_b, winner_id, end_reason FROM pk_battles WHERE id = $1 FOR UPDATE',
+      [battleId],
     );
-    return {
-      battleId,
-      winner: b.winner_id,
-      scores,
-      rewards: rows.map((r: any) => ({
-        userId: r.user_id,
-        result: r.result,
-        coins: r.reward_coins,
-        xp: r.reward_xp,
-        level: r.level,
-      })),
-      mvp: await this.mvp(em, battleId),
-      endReason: b.end_reason,
-    };
+    return b
+      ? { status: b.status, hostA: b.host_a, hostB: b.host_b, winnerId: b.winner_id, endReason: b.end_reason }
+      : null;
   }
 
-  private async mvp(em: EntityManager, battleId: string): Promise<FinishResult['mvp']> {
-    const [m] = await em.query(
+  /** Adds experience to a user; answers the new total. */
+  async addExperience(userId: string, xp: number, em?: EntityManager): Promise<number> {
+    // UPDATE ... RETURNING through TypeORM's pg driver answers [rows, affectedCount].
+    const [[u]]: [[{ experience: number }]] = await this.q(em).query(
+      'UPDATE users SET experience = experience + $2 WHERE id = $1 RETURNING experience',
+      [userId, xp],
+    );
+    return u.experience;
+  }
+
+  async setLevel(userId: string, level: number, em?: EntityManager): Promise<void> {
+    await this.q(em).query('UPDATE users SET level = $2 WHERE id = $1', [userId, level]);
+  }
+
+  async insertHostResult(r: HostResultRow, em?: EntityManager): Promise<void> {
+    await this.q(em).query(
+      `INSERT INTO pk_host_results (battle_id, user_id, opponent_id, result, points, opponent_points, reward_coins, reward_xp, ended_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())`,
+      [r.battleId, r.userId, r.opponentId, r.result, r.points, r.opponentPoints, r.rewardCoins, r.rewardXp],
+    );
+  }
+
+  /** Each viewer's giving per side, summed from the gift rows (pk_contributions). */
+  async insertContributions(battleId: string, em?: EntityManager): Promise<void> {
+    await this.q(em).query(
+      `INSERT INTO pk_contributions (battle_id, user_id, host_id, coins, gifts)
+       SELECT battle_id, sender_id, recipient_id, sum(coins), count(*) FROM pk_battle_gifts WHERE battle_id = $1
+       GROUP BY battle_id, sender_id, recipient_id`,
+      [battleId],
+    );
+  }
+
+  async markEnded(
+    battleId: string,
+    r: { scoreA: number; scoreB: number; winnerId: string | null; endReason: string },
+    em?: EntityManager,
+  ): Promise<void> {
+    await this.q(em).query(
+      `UPDATE pk_battles SET status = 'ended', score_a = $2, score_b = $3, winner_id = $4, end_reason = $5, ended_at = now()
+       WHERE id = $1`,
+      [battleId, r.scoreA, r.scoreB, r.winnerId, r.endReason],
+    );
+  }
+
+  /** The stored rewards of an ended battle, host A first. */
+  async hostResults(battleId: string, hostA: string, em?: EntityManager): Promise<BattleResult['rewards']> {
+    const rows: Array<{ user_id: string; result: HostResult; reward_coins: number; reward_xp: number; level: number }> =
+      await this.q(em).query(
+        `SELECT r.user_id, r.result, r.reward_coins, r.reward_xp, u.level FROM pk_host_results r JOIN users u ON u.id = r.user_id
+         WHERE r.battle_id = $1 ORDER BY r.user_id = $2 DESC`,
+        [battleId, hostA],
+      );
+    return rows.map((r) => ({
+      userId: r.user_id,
+      result: r.result,
+      coins: r.reward_coins,
+      xp: r.reward_xp,
+      level: r.level,
+    }));
+  }
+
+  /** The battle's top gifter (most coins; the earliest gift first on ties). */
+  async mvp(battleId: string, em?: EntityManager): Promise<BattleResult['mvp']> {
+    const [m]: Array<{ sender_id: string; username: string; coins: string }> = await this.q(em).query(
       `SELECT g.sender_id, u.username, sum(g.coins)::bigint AS coins FROM pk_battle_gifts g JOIN users u ON u.id = g.sender_id
        WHERE g.battle_id = $1 GROUP BY g.sender_id, u.username ORDER BY sum(g.coins) DESC, min(g.id) LIMIT 1`,
       [battleId],
@@ -532,13 +560,16 @@ export class PkStore {
          WHERE id = $1 AND status IN ('pending', 'countdown', 'live')`,
         [battleId, JSON.stringify(scores)],
       );
-      await em.query('DELETE FROM pk_active_hosts WHERE battle_id = $1', [battleId]);
+      await this.freeHosts(battleId, em);
     });
   }
 
   /** Battles left holding by a process that is gone: closed as interrupted. */
   async recoverOrphans(roomAlive: (roomId: string) => Promise<boolean>): Promise<number> {
-    const rows = await this.ds.query(`SELECT id, room_id FROM pk_battles WHERE status = ANY($1)`, [HOLDING_STATUSES]);
+    const rows: Array<{ id: string; room_id: string | null }> = await this.ds.query(
+      `SELECT id, room_id FROM pk_battles WHERE status = ANY($1)`,
+      [HOLDING_STATUSES],
+    );
     let closed = 0;
     for (const r of rows) {
       if (r.room_id && (await roomAlive(r.room_id))) continue;
@@ -551,7 +582,7 @@ export class PkStore {
   // --- reads ----------------------------------------------------------------------
 
   async activeList(page: number, limit: number): Promise<{ items: BattleRow[]; total: number }> {
-    const rows = await this.ds.query(
+    const rows: BattleSelectRow[] = await this.ds.query(
       `${BATTLE_SELECT} WHERE b.status IN ('countdown', 'live') ORDER BY b.started_at DESC NULLS FIRST, b.created_at DESC LIMIT $1 OFFSET $2`,
       [limit, (page - 1) * limit],
     );
@@ -562,19 +593,20 @@ export class PkStore {
   }
 
   async userHistory(userId: string, page: number, limit: number) {
-    const rows = await this.ds.query(
+    const rows: BattleSelectRow[] = await this.ds.query(
       `${BATTLE_SELECT} WHERE b.host_a = $1 OR b.host_b = $1 ORDER BY b.created_at DESC LIMIT $2 OFFSET $3`,
       [userId, limit, (page - 1) * limit],
     );
-    const [s] = await this.ds.query(
-      `SELECT count(*)::int AS battles,
+    const [s]: Array<{ battles: number; wins: number; losses: number; draws: number; points: string }> =
+      await this.ds.query(
+        `SELECT count(*)::int AS battles,
               count(*) FILTER (WHERE result = 'win')::int AS wins,
               count(*) FILTER (WHERE result = 'loss')::int AS losses,
               count(*) FILTER (WHERE result = 'draw')::int AS draws,
               COALESCE(sum(points), 0)::bigint AS points
        FROM pk_host_results WHERE user_id = $1`,
-      [userId],
-    );
+        [userId],
+      );
     return {
       battles: rows.map(toBattle),
       stats: {
@@ -600,9 +632,9 @@ export class PkStore {
         SELECT t.*, RANK() OVER (ORDER BY t.points DESC, t.wins DESC) AS rank FROM totals t
       )
       SELECT ranked.*, u.username, u.level FROM ranked JOIN users u ON u.id = ranked.user_id`;
-    const rows = await this.ds.query(`${ranked} ORDER BY rank, user_id LIMIT $2`, [since, limit]);
-    const mine = await this.ds.query(`${ranked} WHERE ranked.user_id = $2`, [since, callerId]);
-    const entry = (r: any) => ({
+    const rows: RankedRow[] = await this.ds.query(`${ranked} ORDER BY rank, user_id LIMIT $2`, [since, limit]);
+    const mine: RankedRow[] = await this.ds.query(`${ranked} WHERE ranked.user_id = $2`, [since, callerId]);
+    const entry = (r: RankedRow) => ({
       rank: Number(r.rank),
       userId: r.user_id,
       username: r.username,

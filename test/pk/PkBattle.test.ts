@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { matchMaker } from '@colyseus/core';
 import type { Room } from '@colyseus/sdk';
+import { pkResults } from '../../src/stores/pkResults';
 import { pkStore } from '../../src/stores/pkStore';
 import {
   api,
@@ -478,11 +479,12 @@ describe('PK battles', function () {
     const statuses: string[] = [];
     viewerRoom.onStateChange((st: any) => statuses.push(`${st.status}/${st.phase}`));
     const store = pkStore();
-    const original = store.finishBattle;
+    const results = pkResults();
+    const original = results.finishBattle;
     let attempts = 0;
     // Only this battle's finish fails: battles of earlier tests may end meanwhile.
-    store.finishBattle = async (...args: Parameters<typeof original>) => {
-      if (args[0] !== battle.battleId) return original.apply(store, args);
+    results.finishBattle = async (...args: Parameters<typeof original>) => {
+      if (args[0] !== battle.battleId) return original.apply(results, args);
       attempts++;
       throw new Error('injected: database unavailable');
     };
@@ -498,7 +500,7 @@ describe('PK battles', function () {
       assert.equal(http.status, 409);
       assert.equal(await balanceOf(v!), before, 'nothing charged after the end');
     } finally {
-      store.finishBattle = original;
+      results.finishBattle = original;
     }
     await waitFor(
       async () => (await store.getBattle(battle.battleId))?.status === 'interrupted',

@@ -1,4 +1,4 @@
-/** PK battle room messages and events, declared once. */
+/** PK battle room messages, events, bodies and payloads, declared once (the pk channel's one protocol file). */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { optionalKey } from '../../validation';
@@ -65,4 +65,95 @@ export interface GiftEvent {
   requestId: string;
   scores: Record<string, number>;
   gifts: GiftEventItem[];
+}
+
+/** The answer to a gift (room `pk-battle:gift-accepted`, HTTP 201/200). */
+export interface GiftAck {
+  battleId: string;
+  requestId: string;
+  giftId: string;
+  count: number;
+  coins: number;
+  to: string;
+  balance: number;
+  replayed: boolean;
+}
+
+/** A host as events and summaries show it. */
+export interface HostView {
+  id: string;
+  name: string;
+  score: number;
+  connected: boolean;
+  topGifters: Array<{ userId: string; name: string; coins: number }>;
+}
+
+/** `pk-battle:accepted` in the room. */
+export interface AcceptedEvent {
+  battleId: string;
+  startsAt: number;
+  endsAt: number;
+}
+
+/** `pk-battle:accepted` in the hosts' inboxes. */
+export interface AcceptedNotice {
+  battleId: string;
+  roomId: string;
+  startsAt: number;
+}
+
+/** `pk-battle:started` (the inbox copy also carries `roomId`). */
+export interface StartedEvent {
+  battleId: string;
+  startedAt: number;
+  endsAt: number;
+  hosts: HostView[];
+  roomId?: string;
+}
+
+/** `pk-battle:closed`: the battle ended without being played (or failed). */
+export interface ClosedEvent {
+  battleId: string;
+  status: 'declined' | 'cancelled' | 'expired' | 'interrupted';
+}
+
+export interface RewardView {
+  userId: string;
+  result: string;
+  coins: number;
+  xp: number;
+  level: number;
+}
+
+/** `pk-battle:ended`. */
+export interface EndedEvent {
+  battleId: string;
+  winner: string | null;
+  scores: Record<string, number>;
+  rewards: RewardView[];
+  mvp: { userId: string; username: string; coins: number } | null;
+  reason: string;
+}
+
+/** What a room event or inbox notice carries, by event name. */
+export type PkAnnouncement =
+  | { event: typeof PkEvents.accepted; payload: AcceptedEvent | AcceptedNotice }
+  | { event: typeof PkEvents.started; payload: StartedEvent }
+  | { event: typeof PkEvents.closed; payload: ClosedEvent }
+  | { event: typeof PkEvents.ended; payload: EndedEvent };
+
+/** A battle as the room holds it (`live` in GET /api/pk-battles/:id, accept/decline/cancel answers). */
+export interface BattleSummary {
+  battleId: string;
+  roomId: string;
+  status: string;
+  phase: string;
+  durationMinutes: number;
+  inviteExpiresAt: number | null;
+  startsAt: number | null;
+  endsAt: number | null;
+  hosts: HostView[];
+  scores: Record<string, number>;
+  viewerCount: number;
+  winner: string | null;
 }

@@ -13,9 +13,13 @@ export type BattleStatus =
   | 'declined'
   | 'expired'
   | 'interrupted';
-export type BattlePhase = 'invite' | 'countdown' | 'battle' | 'result' | 'closed';
+/** invite → countdown → battle → ending → result; closed (declined/cancelled/expired); failed (the end could not be recorded). */
+export type BattlePhase = 'invite' | 'countdown' | 'battle' | 'ending' | 'result' | 'closed' | 'failed';
 export type HostResult = 'win' | 'loss' | 'draw';
 export type EndReason = 'time' | 'forfeit';
+
+/** A battle that ended without being played. */
+export type UnplayedStatus = 'declined' | 'cancelled' | 'expired';
 
 /** Statuses that hold both hosts (nobody may start another battle meanwhile). */
 export const HOLDING_STATUSES: readonly BattleStatus[] = ['pending', 'countdown', 'live'];
@@ -113,6 +117,16 @@ export function rewardsFor(
 /** Level from total experience: level n needs 100·(n-1)² XP (100 → 2, 400 → 3, 900 → 4, ...). */
 export function levelForXp(xp: number): number {
   return Math.floor(Math.sqrt(Math.max(0, xp) / 100)) + 1;
+}
+
+/** A finished battle as it was recorded: winner, scores from the committed gifts, rewards paid, top gifter. */
+export interface BattleResult {
+  battleId: string;
+  winner: string | null;
+  scores: Record<string, number>;
+  rewards: Array<Reward & { level: number }>;
+  mvp: { userId: string; username: string; coins: number } | null;
+  endReason: string;
 }
 
 export interface Contribution {
