@@ -10,18 +10,7 @@ import type { Client } from '@colyseus/core';
 import { z } from 'zod';
 import type { AuthUser } from '../auth/tokens';
 import { ctx } from '../context';
-import {
-  type Battle,
-  type Command,
-  decide,
-  type Effect,
-  giftsOpen,
-  interruptedOnClose,
-  isHost,
-  isOpen,
-  openBattle,
-  summary,
-} from '../domain/pk/battle';
+import * as pk from '../domain/pk/battle';
 import { GiftBody, type GiftAck, PkEvents, PkMessages } from '../domain/pk/protocol';
 import { orThrow } from '../domain/result';
 import { conflict, forbidden, notFound } from '../errors';
@@ -33,21 +22,29 @@ import { type GiftRecord, pkStore } from '../stores/pkStore';
 import { parse } from '../validation';
 import { HostRoom } from './HostRoom';
 import { BattleEffects } from './pk/effects';
+import { battleSettings, listingOf, openingOf } from './pk/opening';
 import { project } from './pk/view';
 import { exposed } from './roomCall';
 import { requireServerCreated } from './roomCreation';
-import { applyRoomDefaults, authenticate, messageTable, on, type RoomMessages, reportViewers, userOf } from './roomKit';
+import {
+  applyRoomDefaults,
+  authenticate,
+  messageTable,
+  on,
+  type RoomMessages,
+  reportViewers,
+  setListing,
+  userOf,
+} from './roomKit';
 import { safely } from './safely';
 
 /** Drives the room clock (timers) and announces any gift left pending; gifts go out right after their commit. */
 const GIFT_FLUSH_MS = 100;
 /**
- * State patch interval (docs/protocol.md states it; a test checks). Measured (loadtest/README.md): a
- * patch to 1,000 viewers costs the server as much as a gift event, and the score it carries has already
- * gone out in the event; what only the patch carries (top gifters, viewer count) is fine twice a second.
+ * State patch interval (docs/protocol.md states it; a test checks). Measured (loadtest/README.md): a patch to
+ * 1,000 viewers costs as much as a gift event, whose scores already went out; top gifters can wait 500 ms.
  */
 export const PATCH_MS = 500;
-export type { GiftAck };
 
 export class PkBattleRoom extends HostRoom<PkBattleState> {
   static override onAuth = authenticate;
@@ -55,7 +52,7 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
   /** The room lives while the invitation is pending even with nobody in it; it disposes itself. */
   override autoDispose = false;
   /** The battle as the model holds it (the schema state is its projection). */
-  battle!: Battle;
+  battle!: pk.Battle;
   private readonly fx = new BattleEffects(this);
 
   override messages: RoomMessages<PkBattleRoom> = messageTable<PkBattleRoom>({
@@ -80,34 +77,11 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
     if (row?.status !== 'pending') throw notFound('Battle');
     this.roomId = row.id; // one way to find a battle's room: its id
     if (!(await pkStore().claimRoom(row.id, this.roomId))) throw conflict('This battle already has a room');
-    const c = ctx().config;
-    const settings = {
-      inviteTimeoutMs: c.PK_INVITE_TIMEOUT_MS,
-      countdownMs: c.PK_COUNTDOWN_MS,
-      minuteMs: c.PK_MINUTE_MS,
-      reconnectGraceMs: c.PK_RECONNECT_GRACE_MS,
-      resultPhaseMs: c.PK_RESULT_PHASE_MS,
-      hostShare: c.PK_HOST_SHARE,
-    };
-    const hosts = { hostA: { id: row.hostA, name: row.hostAName }, hostB: { id: row.hostB, name: row.hostBName } };
     const now = Date.now();
-    const opened = openBattle(
-      { id: row.id, durationMinutes: row.durationMinutes, ...hosts },
-      await pkStore().listGifts(),
-      settings,
-      now,
-    );
+    const opened = pk.openBattle(openingOf(row), await pkStore().listGifts(), battleSettings(ctx().config), now);
     this.battle = opened.state;
     project(this.battle, this.state);
-    await this.setMetadata({
-      battleId: row.id,
-      hostA: row.hostA,
-      hostB: row.hostB,
-      status: 'pending',
-      title: `PK: ${row.hostAName} vs ${row.hostBName}`,
-      host: `${row.hostAName}, ${row.hostBName}`,
-      viewerCount: 0,
-    });
+    await this.setMetadata(listingOf(row));
     await this.fx.run(opened.effects, now);
 
     this.relay = new SignalingRelay({
@@ -137,7 +111,7 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
     else this.countViewers();
     this.relay.dropClient(client);
     const grace = Math.ceil(ctx().config.PK_RECONNECT_GRACE_MS / 1000);
-    if (isOpen(this.battle) && grace > 0) await this.allowReconnection(client, grace);
+    if (pk.isOpen(this.battle) && grace > 0) await this.allowReconnection(client, grace);
   }
 
   override onReconnect(client: Client): void {
@@ -155,37 +129,23 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
   override async onDispose(): Promise<void> {
     if (!this.battle) return; // onCreate refused this room (see roomCreation.ts): nothing to persist
     await this.media?.dispose();
-    await this.fx.settle(); // the end (never rejects) and every gift in flight
-    if (!interruptedOnClose(this.battle)) return;
-    // Shutdown, a failed step or a dead room: keep what was committed, pay no rewards, free the hosts.
-    try {
-      await pkStore().interruptBattle(this.battle.id);
-      ctx().logger.warn({ battleId: this.battle.id, status: this.battle.status }, 'pk battle interrupted');
-    } catch (err) {
-      // The next start's recovery closes it (the room is gone by then).
-      ctx().logger.error({ err, battleId: this.battle.id }, 'pk battle could not be recorded as interrupted');
-    }
+    await this.fx.closeOut();
   }
 
   // --- commands: the one way into the battle ---------------------------------------
 
   /** Decides `command` as of now, projects the new battle onto the state, performs the effects. Refusals throw. */
-  act(command: Command): Promise<GiftRecord | undefined> {
+  act(command: pk.Command): Promise<GiftRecord | undefined> {
     const now = Date.now();
     return this.fx.run(this.step(command, now), now);
   }
 
-  private step(command: Command, now: number): readonly Effect[] {
-    const { state, effects } = orThrow(decide(this.battle, command, now));
-    const statusChanged = state.status !== this.battle.status;
+  private step(command: pk.Command, now: number): readonly pk.Effect[] {
+    const { state, effects } = orThrow(pk.decide(this.battle, command, now));
+    // The listing only feeds room lists: setListing logs a presence error, never rejects.
+    if (state.status !== this.battle.status) void setListing(this, { status: state.status });
     this.battle = state;
     project(state, this.state);
-    // Metadata only feeds listings; a presence error there is logged, not fatal.
-    if (statusChanged) {
-      this.setMetadata({ ...this.metadata, status: state.status }).catch((err: unknown) =>
-        ctx().logger.warn({ err, battleId: state.id }, 'room metadata not updated'),
-      );
-    }
     return effects;
   }
 
@@ -201,22 +161,21 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
 
   /** The opponent accepts (held in the database first): countdown, then live until the server's end time. */
   rpcAccept(userId: string) {
-    return exposed(async () => {
-      await this.act({ type: 'accept', userId });
-      return this.summary();
-    });
+    return this.answer({ type: 'accept', userId });
   }
 
   rpcDecline(userId: string) {
-    return exposed(async () => {
-      await this.act({ type: 'decline', userId });
-      return this.summary();
-    });
+    return this.answer({ type: 'decline', userId });
   }
 
   rpcCancel(userId: string) {
+    return this.answer({ type: 'cancel', userId });
+  }
+
+  /** A room call: the command, then the battle's summary (or the refusal). */
+  private answer(command: pk.Command) {
     return exposed(async () => {
-      await this.act({ type: 'cancel', userId });
+      await this.act(command);
       return this.summary();
     });
   }
@@ -224,7 +183,7 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
   /** POST /api/pk-battles/:id/gift lands here, so HTTP and room gifts share one authority. */
   rpcGift(user: AuthUser, body: unknown) {
     return exposed(() => {
-      orThrow(giftsOpen(this.battle)); // a battle that is over says so before the body is judged
+      orThrow(pk.giftsOpen(this.battle)); // a battle that is over says so before the body is judged
       return this.gift(user, parse(GiftBody, body));
     });
   }
@@ -239,7 +198,7 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
   // --- stream host (filters) and media ----------------------------------------------
 
   isHost(userId: string): boolean {
-    return isHost(this.battle, userId);
+    return pk.isHost(this.battle, userId);
   }
 
   /** GET /api/webrtc/battle/:id/setup */
@@ -252,17 +211,13 @@ export class PkBattleRoom extends HostRoom<PkBattleState> {
     return this.relay.setupFor(userId);
   }
 
-  // --- reads --------------------------------------------------------------------------
-
   rpcSnapshot() {
     return exposed(() => this.summary());
   }
 
   private summary() {
-    return summary(this.battle, this.state.viewerCount);
+    return pk.summary(this.battle, this.state.viewerCount);
   }
-
-  // --- helpers ------------------------------------------------------------------------
 
   /** A host's connection changed (viewers only change the count). */
   private connection(client: Client, type: 'hostConnected' | 'hostDropped' | 'hostLeft'): void {

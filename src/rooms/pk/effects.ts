@@ -6,7 +6,7 @@
  */
 import type { Delayed } from '@colyseus/core';
 import { ctx } from '../../context';
-import type { Command, Effect, TimerKey, Write } from '../../domain/pk/battle';
+import { type Command, type Effect, interruptedOnClose, type TimerKey, type Write } from '../../domain/pk/battle';
 import { type GiftEventItem, type PkAnnouncement, PkEvents } from '../../domain/pk/protocol';
 import type { BattleActivity, BattleResult } from '../../domain/pk/rules';
 import { giftEvent, scoresOf } from '../../domain/pk/scoring';
@@ -84,6 +84,24 @@ export class BattleEffects {
   async settle(): Promise<void> {
     await this.finishing;
     await Promise.allSettled([...this.inflight]);
+  }
+
+  /**
+   * The room is going away: waits for the end and every gift in flight, then, if the battle never
+   * finished (shutdown, a failed step, a dead room), records it as interrupted: what was committed
+   * stays, no rewards, hosts freed. Never rejects.
+   */
+  async closeOut(): Promise<void> {
+    await this.settle();
+    const b = this.room.battle;
+    if (!interruptedOnClose(b)) return;
+    try {
+      await pkStore().interruptBattle(b.id);
+      ctx().logger.warn({ battleId: b.id, status: b.status }, 'pk battle interrupted');
+    } catch (err) {
+      // The next start's recovery closes it (the room is gone by then).
+      ctx().logger.error({ err, battleId: b.id }, 'pk battle could not be recorded as interrupted');
+    }
   }
 
   private write(w: Write): Promise<void> {
