@@ -7,6 +7,7 @@
  * A gift scores only once it is committed (the room hands `scoreGift` the commit's record), and
  * only once per `sender:requestId` (a replay the room already scored moves nothing).
  */
+import { emptyPMap, type PMap, pget, pset } from './persistentMap';
 import type { GiftEvent, GiftEventItem } from './protocol';
 import { type Contribution, splitGift, topContributors } from './rules';
 
@@ -48,32 +49,29 @@ export interface CommittedGift {
   requestId: string;
 }
 
-/** One viewer's giving to one side. */
-export interface Gifter extends Contribution {
-  /** requestIds of this sender's gifts already on the score. */
-  requests: ReadonlySet<string>;
-}
-
 /** One host's side of the live score. */
 export interface Side {
   score: number;
-  gifters: ReadonlyMap<string, Gifter>;
+  /** Each viewer's giving to this side, by user id. */
+  gifters: PMap<Contribution>;
   /** The three viewers who gave this side the most, earliest first on ties. */
   top: readonly Contribution[];
 }
 
-/** The live score of a battle: a side per host, and the order of first gifts (for ties). */
+/** The live score of a battle: a side per host, the order of first gifts (for ties), what is on the score. */
 export interface Tally {
   sides: Readonly<Record<string, Side>>;
   seq: number;
+  /** `sender:requestId` of every gift on the score. */
+  scored: PMap<true>;
 }
 
 export const TOP_GIFTERS = 3;
 
 export function emptyTally(hosts: readonly string[]): Tally {
   const sides: Record<string, Side> = {};
-  for (const h of hosts) sides[h] = { score: 0, gifters: new Map(), top: [] };
-  return { sides, seq: 0 };
+  for (const h of hosts) sides[h] = { score: 0, gifters: emptyPMap(), top: [] };
+  return { sides, seq: 0, scored: emptyPMap() };
 }
 
 /**
@@ -82,25 +80,23 @@ export function emptyTally(hosts: readonly string[]): Tally {
  */
 export function scoreGift(t: Tally, sender: Sender, gift: CommittedGift): { tally: Tally; item: GiftEventItem } | null {
   const side = t.sides[gift.recipientId];
-  if (!side) return null;
-  const before = side.gifters.get(sender.id);
-  if (before?.requests.has(gift.requestId)) return null;
-  const gifter: Gifter = {
+  const key = `${sender.id}:${gift.requestId}`;
+  if (!side || pget(t.scored, key)) return null;
+  const before = pget(side.gifters, sender.id);
+  const gifter: Contribution = {
     userId: sender.id,
     name: sender.username,
     coins: (before?.coins ?? 0) + gift.coins,
     firstAt: before?.firstAt ?? t.seq,
-    requests: new Set(before?.requests ?? []).add(gift.requestId),
   };
-  const gifters = new Map(side.gifters).set(sender.id, gifter);
   // A contribution only grows, so the new top is the old top with this gifter re-placed: no scan of every gifter.
-  const top = topContributors([...side.top.filter((c) => c.userId !== sender.id), gifter], TOP_GIFTERS).map(
-    ({ userId, name, coins, firstAt }) => ({ userId, name, coins, firstAt }),
-  );
+  const top = topContributors([...side.top.filter((c) => c.userId !== sender.id), gifter], TOP_GIFTERS);
+  const gifters = pset(side.gifters, sender.id, gifter);
   return {
     tally: {
       sides: { ...t.sides, [gift.recipientId]: { score: side.score + gift.coins, gifters, top } },
       seq: before ? t.seq : t.seq + 1,
+      scored: pset(t.scored, key, true),
     },
     item: {
       giftId: gift.giftId,
