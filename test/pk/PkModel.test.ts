@@ -153,7 +153,7 @@ describe('PK battle model', () => {
         [{ type: 'cancel', userId: A }, 'cancelled'],
       ] as const) {
         const { b, fx } = step(pending(), c, T0 + 5);
-        assert.deepEqual([b.status, b.phase, b.closing], [status, 'closed', true]);
+        assert.deepEqual([b.status, b.phase], [status, 'closed']);
         const closed = { event: 'pk-battle:closed', payload: { battleId: 'battle-1', status } };
         assert.deepEqual(fx, [
           { type: 'write', write: { kind: 'closeUnplayed', status } },
@@ -415,7 +415,7 @@ describe('PK battle model', () => {
       );
     });
 
-    it('fail: interrupted, gifts refused, closed once; the room records it as interrupted', () => {
+    it('fail: interrupted, gifts refused, closed; failing twice does nothing more; the room records it as interrupted', () => {
       const ending = step(live(), { type: 'end' }, T0 + 124_000).b;
       const { b, fx } = step(ending, { type: 'fail' }, T0 + 125_000);
       assert.deepEqual([b.status, b.phase], ['interrupted', 'failed']);
@@ -435,9 +435,9 @@ describe('PK battle model', () => {
           ?.message,
         'Battle is ending, not live',
       );
-      // A failure after the room already began closing (an expiry whose write failed) does not close it twice.
+      // An expiry whose write failed: the failure still closes the room (the room keeps the first close only).
       const expired = step(pending(), { type: 'expire' }, T0).b;
-      assert.deepEqual(types(step(expired, { type: 'fail' }, T0).fx), ['broadcast']);
+      assert.deepEqual(types(step(expired, { type: 'fail' }, T0).fx), ['broadcast', 'close']);
     });
 
     it('what a closing room records: interrupted unless the battle ended or closed unplayed', () => {

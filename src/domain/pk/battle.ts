@@ -85,8 +85,6 @@ export interface Battle {
   readonly liveSince: number;
   readonly winnerId: string | null;
   readonly tally: Tally;
-  /** The room is closing (a close was scheduled). */
-  readonly closing: boolean;
 }
 
 /** A gift as a sender asks for it (validated body). */
@@ -153,6 +151,7 @@ export type Effect =
   | { type: 'patchNow' }
   | { type: 'schedule'; key: TimerKey; at: number; command: Command }
   | { type: 'cancel'; key: TimerKey }
+  /** Close the room at `at` (the first close scheduled wins). */
   | { type: 'close'; at: number };
 
 export type BattleDecision = Decision<Battle, Effect>;
@@ -197,7 +196,6 @@ export function openBattle(
     liveSince: 0,
     winnerId: null,
     tally: emptyTally([row.hostA.id, row.hostB.id]),
-    closing: false,
   };
   return {
     state: battle,
@@ -288,7 +286,6 @@ export function decide(b: Battle, c: Command, now: number): BattleDecision {
         phase: 'result',
         winnerId: r.winner,
         tally: withScores(b.tally, r.scores),
-        closing: true,
       };
       const payload: EndedEvent = {
         battleId: b.id,
@@ -303,15 +300,15 @@ export function decide(b: Battle, c: Command, now: number): BattleDecision {
         { type: 'patchNow' },
         { type: 'broadcast', message: { event: PkEvents.ended, payload } },
         { type: 'notifyHosts', message: { event: PkEvents.ended, payload } },
-        ...closeAt(b, now + b.settings.resultPhaseMs),
+        { type: 'close', at: now + b.settings.resultPhaseMs },
       ]);
     }
     case 'fail': {
       if (b.phase === 'failed') return decided(b);
       const payload: ClosedEvent = { battleId: b.id, status: 'interrupted' };
-      return decided({ ...b, status: 'interrupted', phase: 'failed', closing: true }, [
+      return decided({ ...b, status: 'interrupted', phase: 'failed' }, [
         { type: 'broadcast', message: { event: PkEvents.closed, payload } },
-        ...closeAt(b, now + CLOSE_DELAY_MS),
+        { type: 'close', at: now + CLOSE_DELAY_MS },
       ]);
     }
     default:
@@ -381,11 +378,11 @@ function end(b: Battle, now: number, forfeitedBy?: string): BattleDecision {
 
 function closeUnplayed(b: Battle, status: UnplayedStatus, now: number): BattleDecision {
   const payload: ClosedEvent = { battleId: b.id, status };
-  return decided({ ...b, status, phase: 'closed', closing: true }, [
+  return decided({ ...b, status, phase: 'closed' }, [
     { type: 'write', write: { kind: 'closeUnplayed', status } },
     { type: 'broadcast', message: { event: PkEvents.closed, payload } },
     { type: 'notifyHosts', message: { event: PkEvents.closed, payload } },
-    ...closeAt(b, now + CLOSE_DELAY_MS),
+    { type: 'close', at: now + CLOSE_DELAY_MS },
   ]);
 }
 
@@ -431,11 +428,6 @@ const battleMs = (b: Battle) => b.durationMinutes * b.settings.minuteMs;
 function withSeat(b: Battle, s: Seat): Battle {
   const seats = b.seats.map((x) => (x.id === s.id ? s : x)) as unknown as readonly [Seat, Seat];
   return { ...b, seats };
-}
-
-/** A close only once: the first one wins. */
-function closeAt(b: Battle, at: number): Effect[] {
-  return b.closing ? [] : [{ type: 'close', at }];
 }
 
 export function hostViews(b: Battle): HostView[] {

@@ -26,6 +26,7 @@ export class BattleEffects {
   private pending: GiftEventItem[] = [];
   private flushQueued = false;
   private finishing?: Promise<void>;
+  private closing = false;
 
   constructor(private readonly room: PkBattleRoom) {}
 
@@ -71,6 +72,8 @@ export class BattleEffects {
           this.timers.delete(e.key);
           break;
         case 'close':
+          if (this.closing) break; // the first close wins
+          this.closing = true;
           this.room.clock.setTimeout(() => safely(this.room, 'close', () => this.room.disconnect()), e.at - now);
           break;
         default:
