@@ -17,16 +17,13 @@ import {
   type UnplayedStatus,
   winRate,
 } from '../domain/pk/rules';
+import type { CatalogGift } from '../domain/pk/scoring';
 import { AppError, ErrorCode, conflict, invalidState } from '../errors';
 import { ctx } from '../context';
 import { ledgerKey, type WalletStore } from './walletStore';
 
-export interface GiftRow {
-  id: string;
-  name: string;
-  coins: number;
-  animationKey: string;
-}
+/** A gift of the catalog (the domain's CatalogGift). */
+export type GiftRow = CatalogGift;
 
 export interface BattleRow {
   id: string;
@@ -70,9 +67,6 @@ export interface GiftRecord {
   balance: number;
   replayed: boolean;
 }
-
-/** A finished battle's result (the domain's BattleResult). */
-export type FinishResult = BattleResult;
 
 /** The gifts a fresh database starts with. */
 export const DEFAULT_GIFTS: GiftRow[] = [

@@ -10,6 +10,7 @@ import { type Command, type Effect, interruptedOnClose, type TimerKey, type Writ
 import { type GiftEventItem, type PkAnnouncement, PkEvents } from '../../domain/pk/protocol';
 import type { BattleActivity, BattleResult } from '../../domain/pk/rules';
 import { giftEvent, scoresOf } from '../../domain/pk/scoring';
+import { unreachable } from '../../domain/result';
 import { giftCommitter } from '../../pk/giftCommitter';
 import { pkResults } from '../../stores/pkResults';
 import { type GiftRecord, pkStore } from '../../stores/pkStore';
@@ -77,7 +78,7 @@ export class BattleEffects {
           this.room.clock.setTimeout(() => safely(this.room, 'close', () => this.room.disconnect()), e.at - now);
           break;
         default:
-          e satisfies never;
+          unreachable(e);
       }
     }
     return record;
@@ -117,7 +118,7 @@ export class BattleEffects {
       case 'closeUnplayed':
         return pkStore().closeUnplayed(id, w.status);
       default:
-        return w satisfies never;
+        return unreachable(w);
     }
   }
 
