@@ -79,24 +79,27 @@ async function sessionOr404(id: string): Promise<SessionRow> {
   return s;
 }
 
-/** sessionId → roomId (a session's room never changes), so a rush of orders does not query the database first. */
-const roomIds = new Map<string, string>();
+/** The room kind a stream's id may reach (a room's id is its row's UUID: another feature's room is not this one). */
+const SHOP_ROOM = ['live_shopping'];
 
-/** The room of a session that is still running (409 once it ended and closed). */
-async function roomOf(id: string): Promise<string> {
-  const cached = roomIds.get(id);
-  if (cached && (await roomExists(cached))) return cached;
-  roomIds.delete(id);
-  const s = await sessionOr404(id);
-  if (!s.roomId || !(await roomExists(s.roomId))) throw invalidState(`Shopping stream is ${s.status}`);
-  if (roomIds.size > 10_000) roomIds.clear();
-  roomIds.set(id, s.roomId);
-  return s.roomId;
+/** A stream whose room is gone: 404 when there is no such session, else 409 with its status. */
+async function streamGone(id: string) {
+  const s = isUuid(id) ? await shoppingStore().getSession(id) : null;
+  return s ? invalidState(`Shopping stream is ${s.status}`) : notFound('Shopping session');
+}
+
+/**
+ * The room of a running stream: its id is the session's id, so one registry lookup (roomExists) finds
+ * it; 404 for an unknown session, 409 once it ended and closed. For callers that then use `callLive`.
+ */
+export async function roomOf(id: string): Promise<string> {
+  if (await roomExists(id, SHOP_ROOM)) return id;
+  throw await streamGone(id);
 }
 
 const PERIODS = { day: 86_400_000, week: 7 * 86_400_000, month: 30 * 86_400_000, all: null } as const;
 
-const shopRoom = roomCaller<LiveShoppingRoom>('live_shopping', 'Shopping stream');
+const shopRoom = roomCaller<LiveShoppingRoom>(SHOP_ROOM, 'Shopping stream', streamGone);
 
 export function shoppingRoutes(c: AppContext): Router {
   const r = Router();
@@ -161,15 +164,17 @@ export function shoppingRoutes(c: AppContext): Router {
     if (order.status === 'paid') return ok(res, { order, replayed: true });
     const paid = await shoppingStore().markPaid(orderId);
     if (!paid) throw invalidState('Order reservation expired or was released; it can no longer be paid');
-    const session = await shoppingStore().getSession(order.sessionId);
-    if (session?.roomId) await shopRoom.call(session.roomId, 'rpcPaid', orderId).catch(() => undefined);
+    // The stream's room (its id is the session's), if it still runs, stops the reservation's timer.
+    if (await roomExists(order.sessionId, SHOP_ROOM))
+      await shopRoom.callLive(order.sessionId, 'rpcPaid', orderId).catch(() => undefined);
     ok(res, { order: paid, replayed: false });
   });
 
   r.get('/:id', async (req, res) => {
     const s = await sessionOr404(String(req.params.id));
-    const live =
-      s.roomId && (await roomExists(s.roomId)) ? await shopRoom.call(s.roomId, 'rpcSnapshot').catch(() => null) : null;
+    const live = (await roomExists(s.id, SHOP_ROOM))
+      ? await shopRoom.callLive(s.id, 'rpcSnapshot').catch(() => null)
+      : null;
     const { analytics: _a, ...session } = s;
     // Current values at the top level: the room's while it runs (stock, prices, pin), else the stored ones.
     const l = live as { status: string; products: unknown[]; pinnedProductId: string | null } | null;
@@ -187,39 +192,32 @@ export function shoppingRoutes(c: AppContext): Router {
   r.get('/:id/analytics', async (req, res) => {
     const s = await sessionOr404(String(req.params.id));
     if (s.sellerId !== me(req).id) throw forbidden('Only the seller sees the analytics');
-    if (s.roomId && (await roomExists(s.roomId))) {
-      const live = await shopRoom.call(s.roomId, 'rpcAnalytics', s.sellerId);
+    if (await roomExists(s.id, SHOP_ROOM)) {
+      const live = await shopRoom.callLive(s.id, 'rpcAnalytics', s.sellerId);
       return ok(res, { sessionId: s.id, status: s.status, live: true, ...live });
     }
     ok(res, { sessionId: s.id, status: s.status, live: false, ...(s.analytics ?? {}) });
   });
 
-  r.post('/:id/start', async (req, res) =>
-    ok(res, await shopRoom.callLive(await roomOf(String(req.params.id)), 'rpcStart', me(req).id)),
-  );
-  r.post('/:id/end', async (req, res) =>
-    ok(res, await shopRoom.callLive(await roomOf(String(req.params.id)), 'rpcEnd', me(req).id)),
-  );
+  r.post('/:id/start', async (req, res) => ok(res, await shopRoom.call(String(req.params.id), 'rpcStart', me(req).id)));
+  r.post('/:id/end', async (req, res) => ok(res, await shopRoom.call(String(req.params.id), 'rpcEnd', me(req).id)));
   r.post('/:id/products', async (req, res) =>
-    ok(res, await shopRoom.callLive(await roomOf(String(req.params.id)), 'rpcAddProduct', me(req).id, req.body), 201),
+    ok(res, await shopRoom.call(String(req.params.id), 'rpcAddProduct', me(req).id, req.body), 201),
   );
   r.post('/:id/products/pin', async (req, res) =>
-    ok(res, await shopRoom.callLive(await roomOf(String(req.params.id)), 'rpcPin', me(req).id, req.body)),
+    ok(res, await shopRoom.call(String(req.params.id), 'rpcPin', me(req).id, req.body)),
   );
   const unpin = async (req: Request, res: Response) =>
-    ok(res, await shopRoom.callLive(await roomOf(String(req.params.id)), 'rpcUnpin', me(req).id));
+    ok(res, await shopRoom.call(String(req.params.id), 'rpcUnpin', me(req).id));
   r.delete('/:id/products/pin', unpin);
   r.post('/:id/products/unpin', unpin);
   r.patch('/:id/products/:productId', async (req, res) => {
     const productId = String(req.params.productId);
     if (!isUuid(productId)) throw notFound('Product in this stream');
-    ok(
-      res,
-      await shopRoom.callLive(await roomOf(String(req.params.id)), 'rpcUpdateProduct', me(req).id, productId, req.body),
-    );
+    ok(res, await shopRoom.call(String(req.params.id), 'rpcUpdateProduct', me(req).id, productId, req.body));
   });
   r.post('/:id/interactions', async (req, res) =>
-    ok(res, await shopRoom.callLive(await roomOf(String(req.params.id)), 'rpcInteraction', me(req), req.body)),
+    ok(res, await shopRoom.call(String(req.params.id), 'rpcInteraction', me(req), req.body)),
   );
   r.post('/:id/orders', async (req, res) => {
     // Idempotency-Key header or body key (optional: without one, a new order each time).
@@ -239,14 +237,10 @@ export function shoppingRoutes(c: AppContext): Router {
     ok(res, result, result.replayed ? 200 : 201);
   });
   r.post('/:id/vouchers', async (req, res) =>
-    ok(
-      res,
-      { voucher: await shopRoom.callLive(await roomOf(String(req.params.id)), 'rpcVoucher', me(req).id, req.body) },
-      201,
-    ),
+    ok(res, { voucher: await shopRoom.call(String(req.params.id), 'rpcVoucher', me(req).id, req.body) }, 201),
   );
   r.post('/:id/vouchers/use', async (req, res) =>
-    ok(res, await shopRoom.callLive(await roomOf(String(req.params.id)), 'rpcCheckVoucher', me(req), req.body)),
+    ok(res, await shopRoom.call(String(req.params.id), 'rpcCheckVoucher', me(req), req.body)),
   );
   return r;
 }

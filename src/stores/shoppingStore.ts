@@ -5,6 +5,7 @@
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import { ctx } from '../context';
+import type { NewOrderRecord, OrderRecord, StreamProductRecord, VoucherRecord } from '../domain/shopping/state';
 import { AppError, ErrorCode, conflict } from '../errors';
 
 export interface ProductRow {
@@ -32,65 +33,11 @@ export interface SessionRow {
   endedAt: string | null;
 }
 
-export interface StreamProductRow {
-  id: string;
-  productId: string;
-  name: string;
-  livePrice: number;
-  offered: number;
-  remaining: number;
-  flashPrice: number | null;
-  flashQuantity: number | null;
-  flashRemaining: number | null;
-  flashEndsAt: number | null;
-  perCustomerLimit: number | null;
-}
-
-export interface VoucherRow {
-  id: string;
-  code: string;
-  type: 'percent' | 'fixed';
-  value: number;
-  usageLimit: number;
-  perUserLimit: number;
-  minOrderAmount: number;
-  expiresAt: number | null;
-  productIds: string[] | null;
-  private: boolean;
-  uses: number;
-}
-
-export interface OrderRow {
-  id: string;
-  sessionId: string;
-  productId: string;
-  buyerId: string;
-  quantity: number;
-  unitPrice: number;
-  discount: number;
-  total: number;
-  flash: boolean;
-  voucherId: string | null;
-  status: string;
-  idempotencyKey: string;
-  expiresAt: number;
-  createdAt: string;
-}
-
-export interface NewOrder {
-  sessionId: string;
-  streamProductId: string;
-  productId: string;
-  buyerId: string;
-  quantity: number;
-  unitPrice: number;
-  discount: number;
-  total: number;
-  flash: boolean;
-  voucherId: string | null;
-  idempotencyKey: string;
-  expiresAt: number;
-}
+// Rows of the stream are the model's records (src/domain/shopping/state.ts).
+export type StreamProductRow = StreamProductRecord;
+export type VoucherRow = VoucherRecord;
+export type OrderRow = OrderRecord;
+export type NewOrder = NewOrderRecord;
 
 const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
 const ms = (d: unknown) => (d ? new Date(d as string).getTime() : null);

@@ -88,6 +88,7 @@ export const InteractionBody = z.object({
   type: z.enum(['view', 'click', 'cart_add']),
 });
 export type InteractionBody = z.infer<typeof InteractionBody>;
+export type InteractionType = InteractionBody['type'];
 
 export const OrderBody = z.object({
   productId: uuid,
@@ -142,3 +143,97 @@ export const VoucherCheckBody = z.object({
   quantity: z.number().int().min(1).max(100).default(1),
 });
 export type VoucherCheckBody = z.infer<typeof VoucherCheckBody>;
+
+// --- payloads (money in the major unit, see money.ts) -------------------------------------------
+
+/** A product as clients see it (events, snapshots, answers). */
+export interface ProductPayload {
+  productId: string;
+  name: string;
+  currentPrice: number;
+  livePrice: number;
+  offered: number;
+  remaining: number;
+  flashSale: {
+    price: number | null;
+    quantity: number;
+    remaining: number;
+    endsAt: number | null;
+    perCustomerLimit: number | null;
+    active: boolean;
+  } | null;
+}
+
+/** A voucher as clients see it: a fixed value and the minimum order in the major unit. */
+export interface VoucherPayload {
+  id: string;
+  code: string;
+  type: 'percent' | 'fixed';
+  value: number;
+  usageLimit: number;
+  perUserLimit: number;
+  minOrderAmount: number;
+  expiresAt: number | null;
+  productIds: string[] | null;
+  private: boolean;
+  uses: number;
+}
+
+/** An order as clients see it. */
+export interface OrderPayload {
+  id: string;
+  sessionId: string;
+  productId: string;
+  buyerId: string;
+  quantity: number;
+  unitPrice: number;
+  discount: number;
+  total: number;
+  flash: boolean;
+  voucherId: string | null;
+  status: string;
+  idempotencyKey: string;
+  expiresAt: number;
+  createdAt: string;
+  currency: string;
+}
+
+/** What the buyer gets back (HTTP body and the `live-shopping:order-result` message). */
+export interface OrderResult {
+  order: OrderPayload;
+  replayed: boolean;
+}
+
+/** Every event the room sends, with its payload. */
+export interface ShopEventPayloads {
+  [ShopEvents.productAdded]: { product: ProductPayload };
+  [ShopEvents.productPinned]: { productId: string; product: ProductPayload };
+  [ShopEvents.productUnpinned]: { productId: string };
+  [ShopEvents.flashSale]: { product: ProductPayload; countdown: number; endsAt: number | null };
+  [ShopEvents.flashSaleEnded]: { productId: string; price: number };
+  [ShopEvents.priceChanged]: {
+    productId: string;
+    livePrice: number;
+    previousLivePrice: number;
+    currentPrice: number;
+    previousPrice: number;
+  };
+  [ShopEvents.order]: {
+    orderId: string;
+    buyer: { id: string; name: string };
+    productId: string;
+    productName: string;
+    quantity: number;
+  };
+  [ShopEvents.orderResult]: OrderResult & { requestId?: string };
+  [ShopEvents.orderReleased]: { orderId: string; productId: string };
+  [ShopEvents.soldOut]: { productId: string };
+  [ShopEvents.voucher]: Omit<VoucherPayload, 'id' | 'code'> & { code?: string; sessionId: string };
+  [ShopEvents.started]: { sessionId: string };
+  [ShopEvents.ended]: { sessionId: string };
+}
+
+/** One event and its payload, as the model's effects carry it. */
+export type ShopMessage = {
+  [K in keyof ShopEventPayloads]: { event: K; payload: ShopEventPayloads[K] };
+}[keyof ShopEventPayloads];

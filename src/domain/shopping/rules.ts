@@ -1,4 +1,6 @@
 /** Live shopping rules: prices, flash sales, vouchers, order totals, analytics. Pure; money in minor units. */
+import { ErrorCode } from '../../errors';
+import { accept, type Result, refuse } from '../result';
 
 export interface PricedProduct {
   livePrice: number;
@@ -31,26 +33,20 @@ export interface VoucherRule {
   uses: number;
 }
 
-export type VoucherCheck =
-  | { ok: true; discount: number }
-  | { ok: false; reason: string; code: 'VALIDATION' | 'INVALID_STATE' | 'CONFLICT' };
-
-/** Would this voucher apply to this order, and for how much? (Uses are consumed atomically elsewhere.) */
+/** Would this voucher apply to this order, and for how much (the discount)? Uses are consumed atomically elsewhere. */
 export function checkVoucher(
   v: VoucherRule,
   o: { productId: string; subtotal: number; usesByUser: number; now: number },
-): VoucherCheck {
-  if (v.expiresAt !== null && o.now >= v.expiresAt)
-    return { ok: false, reason: 'Voucher has expired', code: 'INVALID_STATE' };
+): Result<number> {
+  if (v.expiresAt !== null && o.now >= v.expiresAt) return refuse(ErrorCode.INVALID_STATE, 'Voucher has expired');
   if (v.productIds && !v.productIds.includes(o.productId))
-    return { ok: false, reason: 'Voucher does not apply to this product', code: 'VALIDATION' };
+    return refuse(ErrorCode.VALIDATION, 'Voucher does not apply to this product');
   if (o.subtotal < v.minOrderAmount) {
-    return { ok: false, reason: `Order must be at least ${v.minOrderAmount} for this voucher`, code: 'VALIDATION' };
+    return refuse(ErrorCode.VALIDATION, `Order must be at least ${v.minOrderAmount} for this voucher`);
   }
-  if (v.uses >= v.usageLimit) return { ok: false, reason: 'Voucher has been used up', code: 'CONFLICT' };
-  if (o.usesByUser >= v.perUserLimit)
-    return { ok: false, reason: 'You have already used this voucher', code: 'CONFLICT' };
-  return { ok: true, discount: voucherDiscount(v, o.subtotal) };
+  if (v.uses >= v.usageLimit) return refuse(ErrorCode.CONFLICT, 'Voucher has been used up');
+  if (o.usesByUser >= v.perUserLimit) return refuse(ErrorCode.CONFLICT, 'You have already used this voucher');
+  return accept(voucherDiscount(v, o.subtotal));
 }
 
 export function voucherDiscount(v: Pick<VoucherRule, 'type' | 'value'>, subtotal: number): number {
@@ -140,4 +136,11 @@ export function summarize(
     ...rates({ orders: orderCount, revenue, uniqueViewers: viewers.unique, flashSold, flashOffered }),
     products: perProduct,
   };
+}
+
+/** Only a product's seller may offer it in a stream. */
+export function canSell(product: { sellerId: string }, userId: string): Result<true> {
+  return product.sellerId === userId
+    ? accept(true)
+    : refuse(ErrorCode.FORBIDDEN, 'You can only sell your own products');
 }
