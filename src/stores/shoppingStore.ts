@@ -39,10 +39,80 @@ export type VoucherRow = VoucherRecord;
 export type OrderRow = OrderRecord;
 export type NewOrder = NewOrderRecord;
 
-const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
-const ms = (d: unknown) => (d ? new Date(d as string).getTime() : null);
+/** A timestamp column as pg returns it. */
+type Stamp = Date | string | null;
+const iso = (d: Stamp) => (d ? new Date(d).toISOString() : null);
+const ms = (d: Stamp) => (d ? new Date(d).getTime() : null);
 
-const toProduct = (r: any): ProductRow => ({
+// The tables' rows as pg returns them (snake_case columns; integers, jsonb parsed, timestamps).
+interface ProductDbRow {
+  id: string;
+  seller_id: string;
+  name: string;
+  description: string;
+  price: number;
+  stock: number;
+  images: string[] | null;
+  created_at: Stamp;
+}
+interface SessionDbRow {
+  id: string;
+  room_id: string | null;
+  seller_id: string;
+  username: string;
+  title: string;
+  description: string;
+  status: string;
+  analytics: Record<string, unknown> | null;
+  created_at: Stamp;
+  started_at: Stamp;
+  ended_at: Stamp;
+}
+interface StreamProductDbRow {
+  id: string;
+  product_id: string;
+  name: string;
+  live_price: number;
+  offered: number;
+  remaining: number;
+  flash_price: number | null;
+  flash_quantity: number | null;
+  flash_remaining: number | null;
+  flash_ends_at: Stamp;
+  per_customer_limit: number | null;
+}
+interface VoucherDbRow {
+  id: string;
+  code: string;
+  type: 'percent' | 'fixed';
+  value: number;
+  usage_limit: number;
+  per_user_limit: number;
+  min_order_amount: number;
+  expires_at: Stamp;
+  product_ids: string[] | null;
+  private: boolean;
+  uses: number;
+}
+interface OrderDbRow {
+  id: string;
+  session_id: string;
+  stream_product_id: string;
+  product_id: string;
+  buyer_id: string;
+  quantity: number;
+  unit_price: number;
+  discount: number;
+  total: number;
+  flash: boolean;
+  voucher_id: string | null;
+  status: string;
+  idempotency_key: string;
+  expires_at: Stamp;
+  created_at: Stamp;
+}
+
+const toProduct = (r: ProductDbRow): ProductRow => ({
   id: r.id,
   sellerId: r.seller_id,
   name: r.name,
@@ -53,7 +123,7 @@ const toProduct = (r: any): ProductRow => ({
   createdAt: iso(r.created_at)!,
 });
 
-const toSession = (r: any): SessionRow => ({
+const toSession = (r: SessionDbRow): SessionRow => ({
   id: r.id,
   roomId: r.room_id,
   sellerId: r.seller_id,
@@ -67,7 +137,7 @@ const toSession = (r: any): SessionRow => ({
   endedAt: iso(r.ended_at),
 });
 
-const toStreamProduct = (r: any): StreamProductRow => ({
+const toStreamProduct = (r: StreamProductDbRow): StreamProductRow => ({
   id: r.id,
   productId: r.product_id,
   name: r.name,
@@ -81,7 +151,7 @@ const toStreamProduct = (r: any): StreamProductRow => ({
   perCustomerLimit: r.per_customer_limit,
 });
 
-const toVoucher = (r: any): VoucherRow => ({
+const toVoucher = (r: VoucherDbRow): VoucherRow => ({
   id: r.id,
   code: r.code,
   type: r.type,
@@ -95,7 +165,7 @@ const toVoucher = (r: any): VoucherRow => ({
   uses: r.uses,
 });
 
-export const toOrder = (r: any): OrderRow => ({
+export const toOrder = (r: OrderDbRow): OrderRow => ({
   id: r.id,
   sessionId: r.session_id,
   productId: r.product_id,
@@ -137,36 +207,49 @@ const SESSION_SELECT = `SELECT s.*, u.username FROM shopping_sessions s JOIN use
 export class ShoppingStore {
   constructor(private readonly ds: DataSource) {}
 
+  /** The caller's transaction, or the pool. */
+  private db(em?: EntityManager): EntityManager {
+    return em ?? this.ds.manager;
+  }
+
+  /** Runs `fn` in the caller's transaction, or in a new one. */
+  private tx<T>(em: EntityManager | undefined, fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return em ? fn(em) : this.ds.transaction(fn);
+  }
+
   // --- catalog --------------------------------------------------------------------
 
   async createProduct(
     sellerId: string,
     p: { name: string; description: string; price: number; stock: number; images: string[] },
+    em?: EntityManager,
   ): Promise<ProductRow> {
-    const [r] = await this.ds.query(
+    const [r] = await this.db(em).query(
       `INSERT INTO products (seller_id, name, description, price, stock, images) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
       [sellerId, p.name, p.description, p.price, p.stock, JSON.stringify(p.images)],
     );
     return toProduct(r);
   }
 
-  async getProduct(id: string): Promise<ProductRow | null> {
-    const [r] = await this.ds.query(`SELECT * FROM products WHERE id = $1`, [id]);
+  async getProduct(id: string, em?: EntityManager): Promise<ProductRow | null> {
+    const [r] = await this.db(em).query(`SELECT * FROM products WHERE id = $1`, [id]);
     return r ? toProduct(r) : null;
   }
 
-  async myProducts(sellerId: string): Promise<ProductRow[]> {
-    const rows = await this.ds.query(`SELECT * FROM products WHERE seller_id = $1 ORDER BY created_at DESC LIMIT 500`, [
-      sellerId,
-    ]);
+  async myProducts(sellerId: string, em?: EntityManager): Promise<ProductRow[]> {
+    const rows = await this.db(em).query(
+      `SELECT * FROM products WHERE seller_id = $1 ORDER BY created_at DESC LIMIT 500`,
+      [sellerId],
+    );
     return rows.map(toProduct);
   }
 
   async updateProduct(
     id: string,
     p: Partial<{ name: string; description: string; price: number; stock: number; images: string[] }>,
+    em?: EntityManager,
   ): Promise<ProductRow> {
-    const [rows] = await this.ds.query(
+    const [rows] = await this.db(em).query(
       `UPDATE products SET name = COALESCE($2, name), description = COALESCE($3, description), price = COALESCE($4, price),
          stock = COALESCE($5, stock), images = COALESCE($6::jsonb, images), updated_at = now() WHERE id = $1 RETURNING *`,
       [
@@ -183,51 +266,59 @@ export class ShoppingStore {
 
   // --- sessions -------------------------------------------------------------------
 
-  async createSession(sellerId: string, title: string, description: string): Promise<string> {
-    const [r] = await this.ds.query(
+  async createSession(sellerId: string, title: string, description: string, em?: EntityManager): Promise<string> {
+    const [r] = await this.db(em).query(
       `INSERT INTO shopping_sessions (seller_id, title, description, status) VALUES ($1, $2, $3, 'scheduled') RETURNING id`,
       [sellerId, title, description],
     );
     return r.id;
   }
 
-  async getSession(id: string): Promise<SessionRow | null> {
-    const [r] = await this.ds.query(`${SESSION_SELECT} WHERE s.id = $1`, [id]);
+  async getSession(id: string, em?: EntityManager): Promise<SessionRow | null> {
+    const [r] = await this.db(em).query(`${SESSION_SELECT} WHERE s.id = $1`, [id]);
     return r ? toSession(r) : null;
   }
 
-  async setRoom(id: string, roomId: string): Promise<void> {
-    await this.ds.query(`UPDATE shopping_sessions SET room_id = $2 WHERE id = $1`, [id, roomId]);
+  async setRoom(id: string, roomId: string, em?: EntityManager): Promise<void> {
+    await this.db(em).query(`UPDATE shopping_sessions SET room_id = $2 WHERE id = $1`, [id, roomId]);
   }
 
   /** Binds the room to its row only if no room was bound yet: false means another room already serves it. */
-  async claimRoom(id: string, roomId: string): Promise<boolean> {
-    const [rows] = await this.ds.query(
+  async claimRoom(id: string, roomId: string, em?: EntityManager): Promise<boolean> {
+    const [rows] = await this.db(em).query(
       'UPDATE shopping_sessions SET room_id = $2 WHERE id = $1 AND room_id IS NULL RETURNING id',
       [id, roomId],
     );
     return rows.length === 1;
   }
 
-  async markLive(id: string): Promise<void> {
-    await this.ds.query(
+  async markLive(id: string, em?: EntityManager): Promise<void> {
+    await this.db(em).query(
       `UPDATE shopping_sessions SET status = 'live', started_at = now() WHERE id = $1 AND status = 'scheduled'`,
       [id],
     );
   }
 
   /** Ends a session (ended, or interrupted by shutdown) and keeps its analytics snapshot. */
-  async close(id: string, status: 'ended' | 'interrupted', analytics: Record<string, unknown> | null): Promise<void> {
-    await this.ds.query(
+  async close(
+    id: string,
+    status: 'ended' | 'interrupted',
+    analytics: Record<string, unknown> | null,
+    em?: EntityManager,
+  ): Promise<void> {
+    await this.db(em).query(
       `UPDATE shopping_sessions SET status = CASE WHEN status IN ('scheduled', 'live') THEN $2 ELSE status END,
          ended_at = COALESCE(ended_at, now()), analytics = COALESCE($3::jsonb, analytics) WHERE id = $1`,
       [id, status, analytics ? JSON.stringify(analytics) : null],
     );
   }
 
-  async saveInteractions(rows: Array<{ streamProductId: string; views: number; clicks: number; cartAdds: number }>) {
+  async saveInteractions(
+    rows: Array<{ streamProductId: string; views: number; clicks: number; cartAdds: number }>,
+    em?: EntityManager,
+  ) {
     for (const r of rows) {
-      await this.ds.query(`UPDATE stream_products SET views = $2, clicks = $3, cart_adds = $4 WHERE id = $1`, [
+      await this.db(em).query(`UPDATE stream_products SET views = $2, clicks = $3, cart_adds = $4 WHERE id = $1`, [
         r.streamProductId,
         r.views,
         r.clicks,
@@ -236,18 +327,25 @@ export class ShoppingStore {
     }
   }
 
-  async activeList(page: number, limit: number) {
-    const rows = await this.ds.query(
+  async activeList(page: number, limit: number, em?: EntityManager) {
+    const rows = await this.db(em).query(
       `${SESSION_SELECT} WHERE s.status = 'live' ORDER BY s.started_at DESC LIMIT $1 OFFSET $2`,
       [limit, (page - 1) * limit],
     );
-    const [{ n }] = await this.ds.query(`SELECT count(*)::int AS n FROM shopping_sessions WHERE status = 'live'`);
+    const [{ n }] = await this.db(em).query(`SELECT count(*)::int AS n FROM shopping_sessions WHERE status = 'live'`);
     return { items: rows.map(toSession) as SessionRow[], total: n as number };
   }
 
   /** Sellers ranked by revenue of orders not released, over a period. */
-  async topPerformers(sinceMs: number | null, limit: number) {
-    const rows = await this.ds.query(
+  async topPerformers(sinceMs: number | null, limit: number, em?: EntityManager) {
+    const rows: Array<{
+      seller_id: string;
+      username: string;
+      revenue: string;
+      orders: number;
+      units: number;
+      sessions: number;
+    }> = await this.db(em).query(
       `SELECT s.seller_id, u.username, sum(o.total)::bigint AS revenue, count(*)::int AS orders, sum(o.quantity)::int AS units,
               count(DISTINCT s.id)::int AS sessions
          FROM shop_orders o JOIN shopping_sessions s ON s.id = o.session_id JOIN users u ON u.id = s.seller_id
@@ -255,7 +353,7 @@ export class ShoppingStore {
         GROUP BY s.seller_id, u.username ORDER BY revenue DESC LIMIT $2`,
       [sinceMs === null ? null : new Date(sinceMs), limit],
     );
-    return rows.map((r: any, i: number) => ({
+    return rows.map((r, i) => ({
       rank: i + 1,
       sellerId: r.seller_id,
       username: r.username,
@@ -268,8 +366,8 @@ export class ShoppingStore {
 
   // --- stream products ------------------------------------------------------------
 
-  async streamProducts(sessionId: string): Promise<StreamProductRow[]> {
-    const rows = await this.ds.query(
+  async streamProducts(sessionId: string, em?: EntityManager): Promise<StreamProductRow[]> {
+    const rows = await this.db(em).query(
       `SELECT sp.*, p.name FROM stream_products sp JOIN products p ON p.id = sp.product_id WHERE sp.session_id = $1`,
       [sessionId],
     );
@@ -277,14 +375,17 @@ export class ShoppingStore {
   }
 
   /** Moves `offered` units from the catalog stock into the stream (conditional: never below zero). */
-  async addStreamProduct(a: {
-    sessionId: string;
-    productId: string;
-    livePrice: number;
-    offered: number | null;
-    flash: { price: number; quantity: number; endsAt: number; perCustomerLimit: number | null } | null;
-  }): Promise<StreamProductRow> {
-    return this.ds.transaction(async (m) => {
+  async addStreamProduct(
+    a: {
+      sessionId: string;
+      productId: string;
+      livePrice: number;
+      offered: number | null;
+      flash: { price: number; quantity: number; endsAt: number; perCustomerLimit: number | null } | null;
+    },
+    em?: EntityManager,
+  ): Promise<StreamProductRow> {
+    return this.tx(em, async (m) => {
       const [p] = await m.query(`SELECT * FROM products WHERE id = $1 FOR UPDATE`, [a.productId]);
       const offered = a.offered ?? p.stock;
       if (offered < 1 || p.stock < offered) throw conflict(`Only ${p.stock} units of this product are in stock`);
@@ -319,10 +420,11 @@ export class ShoppingStore {
       livePrice?: number;
       flash?: { price: number; quantity: number; endsAt: number; perCustomerLimit: number | null } | 'end';
     },
+    em?: EntityManager,
   ): Promise<StreamProductRow> {
     const f = p.flash;
     const start = f && f !== 'end' ? f : null;
-    const [rows] = await this.ds.query(
+    const [rows] = await this.db(em).query(
       `UPDATE stream_products SET live_price = COALESCE($2, live_price),
          flash_price = CASE WHEN $3 THEN $4 ELSE flash_price END,
          flash_quantity = CASE WHEN $3 THEN $5 ELSE flash_quantity END,
@@ -348,9 +450,9 @@ export class ShoppingStore {
 
   // --- vouchers -------------------------------------------------------------------
 
-  async createVoucher(sessionId: string, v: Omit<VoucherRow, 'id' | 'uses'>): Promise<VoucherRow> {
+  async createVoucher(sessionId: string, v: Omit<VoucherRow, 'id' | 'uses'>, em?: EntityManager): Promise<VoucherRow> {
     try {
-      const [r] = await this.ds.query(
+      const [r] = await this.db(em).query(
         `INSERT INTO vouchers (session_id, code, type, value, usage_limit, per_user_limit, min_order_amount, expires_at, product_ids, private)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
         [
@@ -373,52 +475,55 @@ export class ShoppingStore {
     }
   }
 
-  async vouchers(sessionId: string): Promise<VoucherRow[]> {
-    return (await this.ds.query(`SELECT * FROM vouchers WHERE session_id = $1`, [sessionId])).map(toVoucher);
+  async vouchers(sessionId: string, em?: EntityManager): Promise<VoucherRow[]> {
+    return (await this.db(em).query(`SELECT * FROM vouchers WHERE session_id = $1`, [sessionId])).map(toVoucher);
   }
 
-  async voucherUsesByUser(sessionId: string): Promise<Array<{ voucherId: string; userId: string; n: number }>> {
-    const rows = await this.ds.query(
+  async voucherUsesByUser(
+    sessionId: string,
+    em?: EntityManager,
+  ): Promise<Array<{ voucherId: string; userId: string; n: number }>> {
+    const rows: Array<{ voucher_id: string; user_id: string; n: number }> = await this.db(em).query(
       `SELECT vu.voucher_id, vu.user_id, count(*)::int AS n FROM voucher_uses vu JOIN vouchers v ON v.id = vu.voucher_id
         WHERE v.session_id = $1 GROUP BY vu.voucher_id, vu.user_id`,
       [sessionId],
     );
-    return rows.map((r: any) => ({ voucherId: r.voucher_id, userId: r.user_id, n: r.n }));
+    return rows.map((r) => ({ voucherId: r.voucher_id, userId: r.user_id, n: r.n }));
   }
 
   // --- orders ---------------------------------------------------------------------
 
-  async findOrder(buyerId: string, key: string): Promise<OrderRow | null> {
-    const [r] = await this.ds.query(`SELECT * FROM shop_orders WHERE buyer_id = $1 AND idempotency_key = $2`, [
+  async findOrder(buyerId: string, key: string, em?: EntityManager): Promise<OrderRow | null> {
+    const [r] = await this.db(em).query(`SELECT * FROM shop_orders WHERE buyer_id = $1 AND idempotency_key = $2`, [
       buyerId,
       key,
     ]);
     return r ? toOrder(r) : null;
   }
 
-  async getOrder(id: string): Promise<OrderRow | null> {
-    const [r] = await this.ds.query(`SELECT * FROM shop_orders WHERE id = $1`, [id]);
+  async getOrder(id: string, em?: EntityManager): Promise<OrderRow | null> {
+    const [r] = await this.db(em).query(`SELECT * FROM shop_orders WHERE id = $1`, [id]);
     return r ? toOrder(r) : null;
   }
 
-  async sessionOrders(sessionId: string): Promise<OrderRow[]> {
-    return (await this.ds.query(`SELECT * FROM shop_orders WHERE session_id = $1`, [sessionId])).map(toOrder);
+  async sessionOrders(sessionId: string, em?: EntityManager): Promise<OrderRow[]> {
+    return (await this.db(em).query(`SELECT * FROM shop_orders WHERE session_id = $1`, [sessionId])).map(toOrder);
   }
 
   /**
    * Commits an order: the row (or the first order of this key), the stock decrement guarded
    * by `remaining >= quantity`, and the voucher use guarded by `uses < usage_limit`, all in one transaction.
    */
-  async placeOrder(o: NewOrder): Promise<{ order: OrderRow; replayed: boolean }> {
+  async placeOrder(o: NewOrder, em?: EntityManager): Promise<{ order: OrderRow; replayed: boolean }> {
     try {
-      return await this.placeOrderTx(o);
+      return await this.placeOrderTx(o, em);
     } catch (err) {
       throw limitError(err) ?? err;
     }
   }
 
-  private placeOrderTx(o: NewOrder): Promise<{ order: OrderRow; replayed: boolean }> {
-    return this.ds.transaction(async (m) => {
+  private placeOrderTx(o: NewOrder, em?: EntityManager): Promise<{ order: OrderRow; replayed: boolean }> {
+    return this.tx(em, async (m) => {
       const [row] = await m.query(
         `INSERT INTO shop_orders (session_id, stream_product_id, product_id, buyer_id, quantity, unit_price, discount, total,
            flash, voucher_id, status, idempotency_key, expires_at)
@@ -499,7 +604,7 @@ export class ShoppingStore {
    * are the database's guard: if one would break, the whole statement fails and the caller places
    * the orders one by one (placeOrder) to find out which fail.
    */
-  async placeOrders(list: NewOrder[]): Promise<Array<{ order: OrderRow; replayed: boolean }>> {
+  async placeOrders(list: NewOrder[], em?: EntityManager): Promise<Array<{ order: OrderRow; replayed: boolean }>> {
     const cols: unknown[][] = [[], [], [], [], [], [], [], [], [], [], [], []];
     for (const o of list) {
       const v = [
@@ -518,7 +623,7 @@ export class ShoppingStore {
       ];
       for (const [k, x] of v.entries()) cols[k]!.push(x);
     }
-    const inserted: any[] = await this.ds.query(
+    const inserted: OrderDbRow[] = await this.db(em).query(
       `WITH input AS (
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::int[], $7::int[], $8::int[],
                               $9::bool[], $10::uuid[], $11::varchar[], $12::timestamptz[])
@@ -570,9 +675,9 @@ export class ShoppingStore {
     const key = (buyer: string, k: string) => `${buyer}\u0000${k}`;
     const fresh = new Map(inserted.map((r) => [key(r.buyer_id, r.idempotency_key), r]));
     const missing = list.filter((o) => !fresh.has(key(o.buyerId, o.idempotencyKey)));
-    const existing = new Map<string, any>();
+    const existing = new Map<string, OrderDbRow>();
     if (missing.length) {
-      const found: any[] = await this.ds.query(
+      const found: OrderDbRow[] = await this.db(em).query(
         `SELECT * FROM shop_orders WHERE (buyer_id, idempotency_key) IN (SELECT * FROM unnest($1::uuid[], $2::varchar[]))`,
         [missing.map((o) => o.buyerId), missing.map((o) => o.idempotencyKey)],
       );
@@ -581,7 +686,7 @@ export class ShoppingStore {
     return list.map((o) => {
       const k = key(o.buyerId, o.idempotencyKey);
       const r = fresh.get(k);
-      return r ? { order: toOrder(r), replayed: false } : { order: toOrder(existing.get(k)), replayed: true };
+      return r ? { order: toOrder(r), replayed: false } : { order: toOrder(existing.get(k)!), replayed: true };
     });
   }
 
@@ -589,8 +694,8 @@ export class ShoppingStore {
    * Service side: a reserved order is paid (409 once it was released, or once its reservation
    * expired, even if no room released it yet: its units may already be promised to someone else).
    */
-  async markPaid(orderId: string): Promise<OrderRow | null> {
-    return this.ds.transaction(async (m) => {
+  async markPaid(orderId: string, em?: EntityManager): Promise<OrderRow | null> {
+    return this.tx(em, async (m) => {
       const [rows] = await m.query(
         `UPDATE shop_orders SET status = 'paid', paid_at = now()
           WHERE id = $1 AND status = 'reserved' AND (expires_at IS NULL OR expires_at > now()) RETURNING *`,
@@ -611,8 +716,8 @@ export class ShoppingStore {
    * Releases a reservation that is still unpaid: the order becomes `released`, its units return
    * to the stream (and to the flash sale while it runs), its voucher use is given back.
    */
-  async release(orderId: string): Promise<OrderRow | null> {
-    return this.ds.transaction(async (q: EntityManager) => {
+  async release(orderId: string, em?: EntityManager): Promise<OrderRow | null> {
+    return this.tx(em, async (q: EntityManager) => {
       const [rows] = await q.query(
         `UPDATE shop_orders SET status = 'released', released_at = now() WHERE id = $1 AND status = 'reserved' RETURNING *`,
         [orderId],
@@ -648,9 +753,9 @@ export class ShoppingStore {
   }
 
   /** Reserved orders of a session (for the room's expiry timers after a restart of the room). */
-  async reservedOrders(sessionId: string): Promise<OrderRow[]> {
+  async reservedOrders(sessionId: string, em?: EntityManager): Promise<OrderRow[]> {
     return (
-      await this.ds.query(`SELECT * FROM shop_orders WHERE session_id = $1 AND status = 'reserved'`, [sessionId])
+      await this.db(em).query(`SELECT * FROM shop_orders WHERE session_id = $1 AND status = 'reserved'`, [sessionId])
     ).map(toOrder);
   }
 
@@ -678,30 +783,37 @@ export class ShoppingStore {
   }
 
   /** The sums integrity checks compare: per product, units ordered (not released) + remaining = offered. */
-  async integrity(sessionId: string): Promise<{
+  async integrity(
+    sessionId: string,
+    em?: EntityManager,
+  ): Promise<{
     products: Array<{ productId: string; offered: number; remaining: number; ordered: number; balanced: boolean }>;
     vouchers: Array<{ code: string; uses: number; usageLimit: number; useRows: number; withinLimit: boolean }>;
   }> {
-    const products = await this.ds.query(
+    const products: Array<{ product_id: string; offered: number; remaining: number; ordered: number }> = await this.db(
+      em,
+    ).query(
       `SELECT sp.product_id, sp.offered, sp.remaining, sp.flash_quantity, sp.flash_remaining,
               COALESCE((SELECT sum(quantity) FROM shop_orders o WHERE o.stream_product_id = sp.id AND o.status <> 'released'), 0)::int AS ordered
          FROM stream_products sp WHERE sp.session_id = $1`,
       [sessionId],
     );
-    const vouchers = await this.ds.query(
+    const vouchers: Array<{ code: string; uses: number; usage_limit: number; use_rows: number }> = await this.db(
+      em,
+    ).query(
       `SELECT v.code, v.uses, v.usage_limit, (SELECT count(*)::int FROM voucher_uses vu WHERE vu.voucher_id = v.id) AS use_rows
          FROM vouchers v WHERE v.session_id = $1`,
       [sessionId],
     );
     return {
-      products: products.map((p: any) => ({
+      products: products.map((p) => ({
         productId: p.product_id,
         offered: p.offered,
         remaining: p.remaining,
         ordered: p.ordered,
         balanced: p.ordered + p.remaining === p.offered,
       })),
-      vouchers: vouchers.map((v: any) => ({
+      vouchers: vouchers.map((v) => ({
         code: v.code,
         uses: v.uses,
         usageLimit: v.usage_limit,

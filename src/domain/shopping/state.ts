@@ -126,7 +126,6 @@ export interface ShopState {
   readonly closing: boolean;
 }
 
-
 export function newProduct(record: StreamProductRecord, now: number): Product {
   return {
     record,
