@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { orThrow } from '../../src/domain/result';
 import { decide, type Effect, type Input, loadState } from '../../src/domain/shopping/model';
 import type { OrderRecord, ShopState, StreamProductRecord, VoucherRecord } from '../../src/domain/shopping/state';
+import { hashOf, PMap } from '../../src/domain/shopping/pmap';
 import { returnUnits, takeUnits } from '../../src/domain/shopping/stock';
 
 const SELLER = 'seller';
@@ -157,12 +158,11 @@ describe('Live shopping model', () => {
       assert.equal(product(state).flashOver, false);
       assert.equal(product(state, Q).flashOver, true, 'a flash sale whose time passed is over');
       assert.deepEqual(
-        [...state.orders],
-        [
-          ['a', 'reserved'],
-          ['b', 'settled'],
-        ],
+        ['a', 'b', 'c'].map((id) => state.orders.get(id)),
+        ['reserved', 'settled', undefined],
       );
+      assert.equal(state.orders.size, 2);
+      assert.equal(state.reserved, 1);
       assert.deepEqual(effects, [
         { type: 'schedule', timer: { type: 'flashTimeUp', productId: P }, at: T0 + 60_000 },
         { type: 'schedule', timer: { type: 'reservationDue', orderId: 'a' }, at: T0 + 15_000 },
@@ -213,7 +213,7 @@ describe('Live shopping model', () => {
       s = ok(s, { type: 'viewerJoined', userId: 'b1', clients: 3 }).state;
       s = ok(s, { type: 'viewerLeft', clients: 1 }).state;
       assert.deepEqual(
-        { count: s.viewers.count, peak: s.viewers.peak, unique: [...s.viewers.unique] },
+        { count: s.viewers.count, peak: s.viewers.peak, unique: [...s.viewers.unique.keys()] },
         {
           count: 1,
           peak: 3,
@@ -612,5 +612,64 @@ describe('Live shopping model', () => {
       assert.equal(returnUnits(taken, { ...h, flash: false }).products.get(P)!.flashRemaining, 1);
       assert.equal(takeUnits(state, { ...h, productId: Q }), state, 'an unknown product changes nothing');
     });
+  });
+
+  describe('PMap (the persistent map behind holds, voucher uses, orders, unique viewers)', () => {
+    it('set returns a new map and leaves the old one as it was; sizes count new keys only', () => {
+      const a = PMap.empty<number>();
+      const b = a.set('x', 1);
+      const c = b.set('x', 2).set('y', 3);
+      assert.deepEqual([a.size, b.size, c.size], [0, 1, 2]);
+      assert.deepEqual([a.get('x'), b.get('x'), c.get('x'), c.get('y'), c.get('z')], [undefined, 1, 2, 3, undefined]);
+      assert.equal(c.has('y'), true);
+      assert.equal(b.has('y'), false);
+    });
+
+    it('holds thousands of keys (branches several levels deep) and iterates each once', () => {
+      let m = PMap.empty<number>();
+      const n = 5000;
+      for (let i = 0; i < n; i++) m = m.set(`buyer-${i}`, i);
+      assert.equal(m.size, n);
+      for (let i = 0; i < n; i += 97) assert.equal(m.get(`buyer-${i}`), i);
+      const seen = new Set(m.keys());
+      assert.equal(seen.size, n);
+      assert.equal(
+        [...m.values()].reduce((x, y) => x + y, 0),
+        (n * (n - 1)) / 2,
+      );
+      assert.equal(PMap.from(m).size, n);
+    });
+
+    it('keeps two keys whose 32-bit hashes collide apart', () => {
+      const byHash = new Map<number, string>();
+      let pair: [string, string] | undefined;
+      for (let i = 0; !pair; i++) {
+        const k = `k${i}`;
+        const other = byHash.get(hashOf(k));
+        if (other !== undefined) pair = [other, k];
+        else byHash.set(hashOf(k), k);
+      }
+      const [x, y] = pair;
+      const m = PMap.empty<string>().set('a', 'A').set(x, 'X').set(y, 'Y').set(x, 'X2');
+      assert.deepEqual([m.get(x), m.get(y), m.get('a'), m.size], ['X2', 'Y', 'A', 3]);
+    });
+  });
+
+  it('with 10,000 orders counted, an accepted order leaves the earlier state as it was', () => {
+    let s = load({ products: [record({ remaining: 1_000_000, offered: 1_000_000 })] }).state;
+    for (let i = 0; i < 10_000; i++) {
+      const id = `o${i}`;
+      s = ok(s, {
+        type: 'orderCommitted',
+        ref: id,
+        order: orderRecord({ id, buyerId: `b${i}` }),
+        replayed: true,
+      }).state;
+    }
+    const before = s;
+    const { done } = placed(s, { id: 'new' }, { buyer: { id: 'b-new', name: 'n' } });
+    assert.equal(done.state.orders.size, 10_001);
+    assert.equal(before.orders.size, 10_000, 'the earlier state is unchanged');
+    assert.equal(before.orders.get('new'), undefined);
   });
 });

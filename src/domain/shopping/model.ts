@@ -24,7 +24,6 @@ import {
   type NewOrderRecord,
   newProduct,
   type OrderRecord,
-  type OrderStatus,
   type PendingOrder,
   type Product,
   pricing,
@@ -35,8 +34,10 @@ import {
   type VoucherRecord,
   flashRunning,
   withEntry,
+  withOrder,
   withoutEntry,
 } from './state';
+import { emptySet, PMap } from './pmap';
 import { returnUnits, takeUnits } from './stock';
 import { orderView, productView, snapshotView, voucherView } from './views';
 
@@ -158,14 +159,17 @@ export function loadState(
         v.code.toLowerCase(),
         {
           ...v,
-          usesByUser: new Map(data.usesByUser.filter((u) => u.voucherId === v.id).map((u) => [u.userId, u.n])),
+          usesByUser: PMap.from(
+            data.usesByUser.filter((u) => u.voucherId === v.id).map((u): [string, number] => [u.userId, u.n]),
+          ),
         },
       ]),
     ),
     pinnedProductId: null,
     pending: new Map(),
-    orders: new Map(),
-    viewers: { count: 0, peak: 0, unique: new Set() },
+    orders: PMap.empty(),
+    reserved: 0,
+    viewers: { count: 0, peak: 0, unique: emptySet() },
     closing: false,
   };
   for (const r of data.products) {
@@ -174,19 +178,18 @@ export function loadState(
       effects.push({ type: 'schedule', timer: { type: 'flashTimeUp', productId: r.productId }, at: r.flashEndsAt });
     }
   }
-  const orders = new Map<string, OrderStatus>();
   for (const o of data.orders) {
     if (o.status === 'released') continue;
-    orders.set(o.id, o.status === 'reserved' ? 'reserved' : 'settled');
+    s = withOrder(s, o.id, o.status === 'reserved' ? 'reserved' : 'settled');
     if (o.status === 'reserved') effects.push(expiry(o));
     // Loaded stock counters already include these orders: only the buyer's holds are counted here.
     const p = s.products.get(o.productId);
     if (p) {
-      const holds = withEntry(p.holds, o.buyerId, (p.holds.get(o.buyerId) ?? 0) + o.quantity);
+      const holds = p.holds.set(o.buyerId, (p.holds.get(o.buyerId) ?? 0) + o.quantity);
       s = { ...s, products: withEntry(s.products, o.productId, { ...p, holds }) };
     }
   }
-  return { state: { ...s, orders }, effects };
+  return { state: s, effects };
 }
 
 // --- decide ---------------------------------------------------------------------------------------
@@ -355,7 +358,10 @@ function step(s: ShopState, c: Input, now: number): ShopDecision {
       const { id: _id, code, ...rest } = v;
       const payload = { ...(c.record.private ? {} : { code }), ...rest, sessionId: s.sessionId };
       return decided(
-        { ...s, vouchers: withEntry(s.vouchers, c.record.code.toLowerCase(), { ...c.record, usesByUser: new Map() }) },
+        {
+          ...s,
+          vouchers: withEntry(s.vouchers, c.record.code.toLowerCase(), { ...c.record, usesByUser: PMap.empty() }),
+        },
         [
           { type: 'broadcast', message: { event: ShopEvents.voucher, payload } },
           { type: 'reply', value: v },
@@ -371,7 +377,7 @@ function step(s: ShopState, c: Input, now: number): ShopDecision {
       const next: Product = {
         ...p,
         counts: { ...p.counts, [c.kind]: p.counts[c.kind] + 1 },
-        unique: seen.has(c.userId) ? p.unique : { ...p.unique, [c.kind]: new Set(seen).add(c.userId) },
+        unique: seen.has(c.userId) ? p.unique : { ...p.unique, [c.kind]: seen.set(c.userId, true) },
       };
       const value = {
         productId: c.productId,
@@ -414,7 +420,7 @@ function step(s: ShopState, c: Input, now: number): ShopDecision {
       // The payment side confirmed an order: its reservation timer is no longer needed.
       const reply: Effect = { type: 'reply', value: { orderId: c.orderId } };
       if (s.orders.get(c.orderId) !== 'reserved') return decided(s, [reply]);
-      return decided({ ...s, orders: withEntry(s.orders, c.orderId, 'settled') }, [
+      return decided(withOrder(s, c.orderId, 'settled'), [
         { type: 'cancel', timer: { type: 'reservationDue', orderId: c.orderId } },
         reply,
       ]);
@@ -434,7 +440,7 @@ function step(s: ShopState, c: Input, now: number): ShopDecision {
       const unique =
         c.userId === s.sellerId || s.viewers.unique.has(c.userId)
           ? s.viewers.unique
-          : new Set(s.viewers.unique).add(c.userId);
+          : s.viewers.unique.set(c.userId, true);
       return decided({ ...s, viewers: { count: c.clients, peak: Math.max(s.viewers.peak, c.clients), unique } });
     }
     case 'viewerLeft':
@@ -526,14 +532,11 @@ function orderCommitted(s: ShopState, c: Extract<Event, { type: 'orderCommitted'
     if (next.orders.has(o.id) || o.status === 'released') return decided(next, [reply]);
     // The first attempt committed but its answer was lost (the buyer saw UNAVAILABLE): this room never
     // counted it. The database holds its units, so the room takes them too, with its expiry timer.
-    next = {
-      ...takeUnits(next, holdOf(o)),
-      orders: withEntry(next.orders, o.id, o.status === 'reserved' ? 'reserved' : 'settled'),
-    };
+    next = withOrder(takeUnits(next, holdOf(o)), o.id, o.status === 'reserved' ? 'reserved' : 'settled');
     const effects: Effect[] = o.status === 'reserved' ? [expiry(o)] : [];
     return afterStockChange(next, o.productId, [...effects, reply]);
   }
-  next = { ...next, orders: withEntry(next.orders, o.id, 'reserved') };
+  next = withOrder(next, o.id, 'reserved');
   const p = next.products.get(o.productId);
   const effects: Effect[] = [expiry(o)];
   return afterStockChange(next, o.productId, [
@@ -558,8 +561,8 @@ function orderCommitted(s: ShopState, c: Extract<Event, { type: 'orderCommitted'
 
 function released(s: ShopState, c: Extract<Event, { type: 'released' }>, now: number): ShopDecision {
   const o = c.order;
-  if (!o) return decided({ ...s, orders: withEntry(s.orders, c.orderId, 'settled') }); // paid meanwhile
-  let next: ShopState = { ...s, orders: withEntry(s.orders, o.id, 'released') };
+  if (!o) return decided(withOrder(s, c.orderId, 'settled')); // paid meanwhile
+  let next: ShopState = withOrder(s, o.id, 'released');
   const p = next.products.get(o.productId);
   const effects: Effect[] = [
     {

@@ -4,6 +4,7 @@
  * state and replaces it with each decision's next state. Records are the rows the store reads and
  * writes (src/stores/shoppingStore.ts uses these types).
  */
+import { emptySet, PMap, type PSet } from './pmap';
 import type { InteractionType } from './protocol';
 import type { PricedProduct } from './rules';
 
@@ -76,18 +77,18 @@ export interface Product {
   readonly remaining: number;
   readonly flashRemaining: number;
   /** Units each buyer holds (not released), for the flash sale's per-customer limit. */
-  readonly holds: ReadonlyMap<string, number>;
+  readonly holds: PMap<number>;
   /** The flash sale ran out of time or units, or was ended: the live price from then on. */
   readonly flashOver: boolean;
   /** When the current flash sale began (0: with the product); a released order returns flash units only to it. */
   readonly flashStartedAt: number;
   readonly soldOutAnnounced: boolean;
   readonly counts: Readonly<Record<InteractionType, number>>;
-  readonly unique: Readonly<Record<InteractionType, ReadonlySet<string>>>;
+  readonly unique: Readonly<Record<InteractionType, PSet>>;
 }
 
 export interface Voucher extends VoucherRecord {
-  readonly usesByUser: ReadonlyMap<string, number>;
+  readonly usesByUser: PMap<number>;
 }
 
 /** Units an order holds in the room (while it commits, and after, until it is released). */
@@ -120,8 +121,10 @@ export interface ShopState {
   /** Orders being committed, by the room's reference. */
   readonly pending: ReadonlyMap<string, PendingOrder>;
   /** Every committed order this room counts in its stock (loaded at create, or placed through it). */
-  readonly orders: ReadonlyMap<string, OrderStatus>;
-  readonly viewers: { readonly count: number; readonly peak: number; readonly unique: ReadonlySet<string> };
+  readonly orders: PMap<OrderStatus>;
+  /** How many of `orders` are reserved (unpaid, with an expiry). */
+  readonly reserved: number;
+  readonly viewers: { readonly count: number; readonly peak: number; readonly unique: PSet };
   /** Ended and told to close once its reservations settle. */
   readonly closing: boolean;
 }
@@ -131,12 +134,12 @@ export function newProduct(record: StreamProductRecord, now: number): Product {
     record,
     remaining: record.remaining,
     flashRemaining: record.flashRemaining ?? 0,
-    holds: new Map(),
+    holds: PMap.empty(),
     flashOver: record.flashEndsAt === null || record.flashEndsAt <= now,
     flashStartedAt: 0,
     soldOutAnnounced: record.remaining === 0,
     counts: { view: 0, click: 0, cart_add: 0 },
-    unique: { view: new Set(), click: new Set(), cart_add: new Set() },
+    unique: { view: emptySet(), click: emptySet(), cart_add: emptySet() },
   };
 }
 
@@ -162,12 +165,17 @@ export function voucherById(s: ShopState, id: string | null): Voucher | undefine
 
 /** Nothing is left to settle: no order being committed, no unpaid reservation. */
 export function settled(s: ShopState): boolean {
-  if (s.pending.size > 0) return false;
-  for (const status of s.orders.values()) if (status === 'reserved') return false;
-  return true;
+  return s.pending.size === 0 && s.reserved === 0;
 }
 
-// Copy-on-write helpers for the read-only collections.
+/** `orders` with this order's status set, and the reserved count kept with it. */
+export function withOrder(s: ShopState, orderId: string, status: OrderStatus): ShopState {
+  const before = s.orders.get(orderId);
+  const reserved = s.reserved + (status === 'reserved' ? 1 : 0) - (before === 'reserved' ? 1 : 0);
+  return { ...s, orders: s.orders.set(orderId, status), reserved };
+}
+
+// Copy-on-write helpers for the small read-only collections (products, vouchers, orders in flight).
 export function withEntry<K, V>(m: ReadonlyMap<K, V>, k: K, v: V): ReadonlyMap<K, V> {
   return new Map(m).set(k, v);
 }
@@ -177,6 +185,6 @@ export function withoutEntry<K, V>(m: ReadonlyMap<K, V>, k: K): ReadonlyMap<K, V
   return next;
 }
 /** `m[k] + delta`, never below 0. */
-export function addCount<K>(m: ReadonlyMap<K, number>, k: K, delta: number): ReadonlyMap<K, number> {
-  return withEntry(m, k, Math.max(0, (m.get(k) ?? 0) + delta));
+export function addCount(m: PMap<number>, k: string, delta: number): PMap<number> {
+  return m.set(k, Math.max(0, (m.get(k) ?? 0) + delta));
 }
