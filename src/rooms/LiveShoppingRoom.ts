@@ -5,10 +5,8 @@
  * the database (with the stock guarded there too) before it is confirmed.
  * Created by POST /api/live-shopping; its room id is the session id.
  */
-import type { Client } from '@colyseus/core';
-import { Room } from '@colyseus/core';
+import { type Client, Room } from '@colyseus/core';
 import type { AuthUser } from '../auth/tokens';
-import { ctx } from '../context';
 import {
   InteractionBody,
   OrderBody,
@@ -24,7 +22,7 @@ import {
   type ProductPayload,
   type VoucherPayload,
 } from '../domain/shopping/protocol';
-import { snapshotView } from '../domain/shopping/views';
+import type { Snapshot } from '../domain/shopping/views';
 import { orThrow } from '../domain/result';
 import { sellerCheck } from '../domain/shopping/model';
 import { SfuMedia } from '../rtc/SfuMedia';
@@ -43,13 +41,10 @@ import {
   streamFilterOp,
 } from './streamHost';
 
-export type { OrderResult } from '../domain/shopping/protocol';
-
 /** State patch interval (docs/protocol.md states it; a test checks). */
 export const PATCH_MS = 100;
 
 const errors = { errorEvent: ShopEvents.error };
-type Snapshot = ReturnType<typeof snapshotView>;
 
 export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> implements StreamHostRoom {
   static override onAuth = authenticate;
@@ -92,12 +87,6 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
     const session = await claimSession(String(options?.sessionId ?? ''));
     // Claimed: no other room serves this session, so its id can be the room's (one way to find it).
     this.roomId = session.id;
-    const s = this.state;
-    s.sessionId = session.id;
-    s.sellerId = session.sellerId;
-    s.sellerName = session.sellerName;
-    s.title = session.title;
-    s.currency = ctx().config.SHOP_CURRENCY;
     // The seller publishes to the SFU; buyers watch through it.
     this.media = new SfuMedia({ room: this, canPublish: (id) => this.isHost(id), feeds: this.state.feeds });
     this.shop = await ShopRuntime.load(this, session, () => this.media.goLive());
@@ -126,15 +115,8 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
 
   override async onDispose(): Promise<void> {
     if (!this.shop) return; // onCreate refused this room (see roomCreation.ts): nothing to persist
-    this.shop.dispose();
     await this.media?.dispose();
-    const status = this.shop.state.status;
-    try {
-      await this.shop.persist(status === 'ended' ? 'ended' : 'interrupted');
-      if (status !== 'ended') ctx().logger.warn({ sessionId: this.roomId, status }, 'shopping session interrupted');
-    } catch (err) {
-      ctx().logger.error({ err, sessionId: this.roomId }, 'shopping analytics not persisted');
-    }
+    await this.shop.dispose();
   }
 
   // --- StreamHostRoom ---------------------------------------------------------------------------
@@ -211,7 +193,7 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
   }
 
   rpcSnapshot() {
-    return exposed(() => snapshotView(this.shop.state, Date.now()));
+    return exposed(() => this.shop.snapshot());
   }
 
   rpcAnalytics(userId: string) {

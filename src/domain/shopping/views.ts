@@ -68,6 +68,8 @@ export function snapshotView(s: ShopState, now: number) {
   };
 }
 
+export type Snapshot = ReturnType<typeof snapshotView>;
+
 /** The per-product figures the analytics summary (rules.ts summarize) needs from the room. */
 export function productFigures(s: ShopState) {
   return [...s.products.values()].map((p) => ({

@@ -13,14 +13,20 @@ import { decide, type Effect, type Input, loadState, type Timer } from '../../do
 import type { OrderBody, OrderResult } from '../../domain/shopping/protocol';
 import { canSell, summarize } from '../../domain/shopping/rules';
 import type { SessionStatus, ShopState } from '../../domain/shopping/state';
-import { type Analytics, analyticsView, interactionRows, productFigures } from '../../domain/shopping/views';
+import {
+  type Analytics,
+  analyticsView,
+  interactionRows,
+  productFigures,
+  snapshotView,
+} from '../../domain/shopping/views';
 import { AppError, conflict, ErrorCode, notFound } from '../../errors';
 import { orderCommitter } from '../../shopping/orderCommitter';
 import type { LiveShoppingState } from '../../state/LiveShoppingState';
 import { type SessionRow, shoppingStore } from '../../stores/shoppingStore';
 import { safely } from '../safely';
 import { setListing, userOf } from '../roomKit';
-import { syncSchema } from './schemaSync';
+import { syncSchema, writeHeader } from './schemaSync';
 
 /** What running the effects of one input produced. */
 export interface Ran {
@@ -72,6 +78,7 @@ export class ShopRuntime {
       now,
     );
     const rt = new ShopRuntime(room, goLive, state);
+    writeHeader(room.state, session, state.currency);
     syncSchema(room.state, state, now, rt.synced);
     await rt.run(effects, now);
     return rt;
@@ -112,6 +119,11 @@ export class ShopRuntime {
     return p;
   }
 
+  /** The room's current values (snapshotView) as of now. */
+  snapshot() {
+    return snapshotView(this.state, Date.now());
+  }
+
   /** The stream's analytics now (orders from the database, counters from the room), money in the major unit. */
   async analytics(): Promise<Analytics> {
     const orders = await shoppingStore().sessionOrders(this.state.sessionId);
@@ -130,9 +142,17 @@ export class ShopRuntime {
     return analytics;
   }
 
-  dispose(): void {
+  /** The room is going: timers stop, and the session row is closed (ended, or interrupted by a shutdown). */
+  async dispose(): Promise<void> {
     for (const t of this.timers.values()) t.clear();
     this.timers.clear();
+    const { status, sessionId } = this.state;
+    try {
+      await this.persist(status === 'ended' ? 'ended' : 'interrupted');
+      if (status !== 'ended') ctx().logger.warn({ sessionId, status }, 'shopping session interrupted');
+    } catch (err) {
+      ctx().logger.error({ err, sessionId }, 'shopping analytics not persisted');
+    }
   }
 
   private async run(effects: readonly Effect[], now: number): Promise<Ran> {

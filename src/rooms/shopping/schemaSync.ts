@@ -4,6 +4,19 @@ import { priceAt } from '../../domain/shopping/rules';
 import { type Product, pricing, type ShopState } from '../../domain/shopping/state';
 import { type LiveShoppingState, ShopProduct } from '../../state/LiveShoppingState';
 
+/** The stream's fixed fields, once at creation. */
+export function writeHeader(
+  schema: LiveShoppingState,
+  session: { id: string; sellerId: string; sellerName: string; title: string },
+  currency: string,
+): void {
+  schema.sessionId = session.id;
+  schema.sellerId = session.sellerId;
+  schema.sellerName = session.sellerName;
+  schema.title = session.title;
+  schema.currency = currency;
+}
+
 /**
  * Writes what changed since the last call: the model's values are immutable, so a product whose
  * object is the one last written (`synced`) is skipped.
