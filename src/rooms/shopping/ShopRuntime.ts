@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Delayed, Room } from '@colyseus/core';
 import type { AuthUser } from '../../auth/tokens';
 import { ctx } from '../../context';
-import { orThrow } from '../../domain/result';
+import { orThrow, unreachable } from '../../domain/result';
 import { decide, type Effect, type Input, loadState, type Timer } from '../../domain/shopping/model';
 import type { OrderBody, OrderResult } from '../../domain/shopping/protocol';
 import { canSell, summarize } from '../../domain/shopping/rules';
@@ -216,10 +216,8 @@ export class ShopRuntime {
       case 'close':
         this.room.clock.setTimeout(() => void this.room.disconnect(), 500);
         return;
-      default: {
-        const never: never = e;
-        throw new Error(`unhandled effect ${JSON.stringify(never)}`);
-      }
+      default:
+        return unreachable(e);
     }
   }
 
