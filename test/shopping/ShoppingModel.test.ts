@@ -640,6 +640,20 @@ describe('Live shopping model', () => {
       assert.equal(PMap.from(m).size, n);
     });
 
+    it('delete returns a map without the key (absent keys: the same map), down to empty', () => {
+      let m = PMap.empty<number>();
+      for (let i = 0; i < 300; i++) m = m.set(`r${i}`, i);
+      const full = m;
+      for (let i = 0; i < 300; i += 2) m = m.delete(`r${i}`);
+      assert.equal(m.size, 150);
+      assert.equal(m.get('r2'), undefined);
+      assert.equal(m.get('r3'), 3);
+      assert.equal(full.get('r2'), 2, 'the earlier map keeps it');
+      assert.equal(m.delete('nope'), m);
+      for (let i = 1; i < 300; i += 2) m = m.delete(`r${i}`);
+      assert.deepEqual([m.size, [...m]], [0, []]);
+    });
+
     it('keeps two keys whose 32-bit hashes collide apart', () => {
       const byHash = new Map<number, string>();
       let pair: [string, string] | undefined;
@@ -652,6 +666,8 @@ describe('Live shopping model', () => {
       const [x, y] = pair;
       const m = PMap.empty<string>().set('a', 'A').set(x, 'X').set(y, 'Y').set(x, 'X2');
       assert.deepEqual([m.get(x), m.get(y), m.get('a'), m.size], ['X2', 'Y', 'A', 3]);
+      const without = m.delete(x);
+      assert.deepEqual([without.get(x), without.get(y), without.size], [undefined, 'Y', 2]);
     });
   });
 

@@ -35,7 +35,6 @@ import {
   flashRunning,
   withEntry,
   withOrder,
-  withoutEntry,
 } from './state';
 import { emptySet, PMap } from './pmap';
 import { returnUnits, takeUnits } from './stock';
@@ -166,7 +165,7 @@ export function loadState(
       ]),
     ),
     pinnedProductId: null,
-    pending: new Map(),
+    pending: PMap.empty(),
     orders: PMap.empty(),
     reserved: 0,
     viewers: { count: 0, peak: 0, unique: emptySet() },
@@ -414,7 +413,7 @@ function step(s: ShopState, c: Input, now: number): ShopDecision {
     case 'orderFailed': {
       const h = s.pending.get(c.ref);
       if (!h) return decided(s);
-      return decided({ ...returnUnits(s, h), pending: withoutEntry(s.pending, c.ref) });
+      return decided({ ...returnUnits(s, h), pending: s.pending.delete(c.ref) });
     }
     case 'paid': {
       // The payment side confirmed an order: its reservation timer is no longer needed.
@@ -495,7 +494,7 @@ function order(s: ShopState, c: Extract<Command, { type: 'order' }>, now: number
     flash,
     voucherId,
   };
-  const next = { ...takeUnits(s, hold), pending: withEntry(s.pending, c.ref, hold) };
+  const next = { ...takeUnits(s, hold), pending: s.pending.set(c.ref, hold) };
   return decided(next, [
     {
       type: 'commitOrder',
@@ -520,7 +519,7 @@ function order(s: ShopState, c: Extract<Command, { type: 'order' }>, now: number
 
 function orderCommitted(s: ShopState, c: Extract<Event, { type: 'orderCommitted' }>): ShopDecision {
   const h = s.pending.get(c.ref);
-  let next: ShopState = h ? { ...s, pending: withoutEntry(s.pending, c.ref) } : s;
+  let next: ShopState = h ? { ...s, pending: s.pending.delete(c.ref) } : s;
   const o = c.order;
   const reply: Effect = {
     type: 'reply',

@@ -2,8 +2,8 @@
  * A persistent (immutable) map from string keys, for the model's collections that grow with a
  * stream's buyers and orders: `set` returns a new map sharing all but one path with the old one
  * (a hash trie, 32 ways per level), so a transition costs O(log n) instead of copying a Map
- * (measured: copying made an accepted order cost 6.5 ms at 10,000 orders). No deletion: the
- * model only adds keys or changes values.
+ * (measured: copying made an accepted order cost 6.5 ms at 10,000 orders, and a rush of 5,000
+ * orders in flight 0.7 ms each).
  */
 
 interface Bucket<V> {
@@ -74,6 +74,27 @@ function insert<V>(
   return { node: copy, added: child.added };
 }
 
+/** The node without `key` (undefined when nothing is left); `removed` tells whether it was there. */
+function remove<V>(
+  node: Node<V> | undefined,
+  hash: number,
+  key: string,
+  depth: number,
+): { node: Node<V> | undefined; removed: boolean } {
+  if (!node) return { node, removed: false };
+  if (!isBranch(node)) {
+    if (node.hash !== hash || !node.entries.some(([k]) => k === key)) return { node, removed: false };
+    const entries = node.entries.filter(([k]) => k !== key);
+    return { node: entries.length ? { hash, entries } : undefined, removed: true };
+  }
+  const i = slot(hash, depth);
+  const child = remove(node[i], hash, key, depth + 1);
+  if (!child.removed) return { node, removed: false };
+  const copy = node.slice();
+  copy[i] = child.node;
+  return { node: copy.some((c) => c !== undefined) ? copy : undefined, removed: true };
+}
+
 function* walk<V>(node: Node<V> | undefined): Generator<readonly [string, V]> {
   if (!node) return;
   if (!isBranch(node)) {
@@ -111,6 +132,12 @@ export class PMap<V> implements Iterable<readonly [string, V]> {
   set(key: string, value: V): PMap<V> {
     const { node, added } = insert(this.root, hashOf(key), key, value, 0);
     return new PMap(node, added ? this.size + 1 : this.size);
+  }
+
+  /** A map without `key` (this one unchanged). */
+  delete(key: string): PMap<V> {
+    const { node, removed } = remove(this.root, hashOf(key), key, 0);
+    return removed ? new PMap(node, this.size - 1) : this;
   }
 
   [Symbol.iterator](): Iterator<readonly [string, V]> {

@@ -119,7 +119,7 @@ export interface ShopState {
   readonly vouchers: ReadonlyMap<string, Voucher>;
   readonly pinnedProductId: string | null;
   /** Orders being committed, by the room's reference. */
-  readonly pending: ReadonlyMap<string, PendingOrder>;
+  readonly pending: PMap<PendingOrder>;
   /** Every committed order this room counts in its stock (loaded at create, or placed through it). */
   readonly orders: PMap<OrderStatus>;
   /** How many of `orders` are reserved (unpaid, with an expiry). */
@@ -175,14 +175,9 @@ export function withOrder(s: ShopState, orderId: string, status: OrderStatus): S
   return { ...s, orders: s.orders.set(orderId, status), reserved };
 }
 
-// Copy-on-write helpers for the small read-only collections (products, vouchers, orders in flight).
+// Copy-on-write for the small read-only collections (products, vouchers).
 export function withEntry<K, V>(m: ReadonlyMap<K, V>, k: K, v: V): ReadonlyMap<K, V> {
   return new Map(m).set(k, v);
-}
-export function withoutEntry<K, V>(m: ReadonlyMap<K, V>, k: K): ReadonlyMap<K, V> {
-  const next = new Map(m);
-  next.delete(k);
-  return next;
 }
 /** `m[k] + delta`, never below 0. */
 export function addCount(m: PMap<number>, k: string, delta: number): PMap<number> {
