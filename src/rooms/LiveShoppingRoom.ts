@@ -19,12 +19,9 @@ import {
   UpdateProductMessage,
   VoucherBody,
   VoucherCheckBody,
-  type ProductPayload,
-  type VoucherPayload,
 } from '../domain/shopping/protocol';
-import type { Snapshot } from '../domain/shopping/views';
 import { orThrow } from '../domain/result';
-import { sellerCheck } from '../domain/shopping/model';
+import { type Replies, sellerCheck } from '../domain/shopping/model';
 import { SfuMedia } from '../rtc/SfuMedia';
 import { LiveShoppingState } from '../state/LiveShoppingState';
 import { parse } from '../validation';
@@ -137,20 +134,18 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
   // --- room calls (HTTP) ------------------------------------------------------------------------
 
   rpcStart(userId: string) {
-    return exposed(() => this.shop.call<Snapshot>({ type: 'start', userId }));
+    return exposed(() => this.shop.call({ type: 'start', userId }));
   }
 
   rpcEnd(userId: string) {
     return exposed(async () => {
       const { reply, analytics } = await this.shop.dispatch({ type: 'end', userId });
-      return { ...(reply as Snapshot), analytics };
+      return { ...(reply as Replies['end']), analytics };
     });
   }
 
   rpcAddProduct(userId: string, body: unknown) {
-    return exposed(() =>
-      this.shop.call<{ product: ProductPayload }>({ type: 'addProduct', userId, body: parse(StreamProductBody, body) }),
-    );
+    return exposed(() => this.shop.call({ type: 'addProduct', userId, body: parse(StreamProductBody, body) }));
   }
 
   rpcUpdateProduct(userId: string, productId: string, body: unknown) {
@@ -162,13 +157,11 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
   }
 
   rpcUnpin(userId: string) {
-    return exposed(() => this.shop.call<{ productId: string | null; unpinned: boolean }>({ type: 'unpin', userId }));
+    return exposed(() => this.shop.call({ type: 'unpin', userId }));
   }
 
   rpcVoucher(userId: string, body: unknown) {
-    return exposed(() =>
-      this.shop.call<VoucherPayload>({ type: 'createVoucher', userId, body: parse(VoucherBody, body) }),
-    );
+    return exposed(() => this.shop.call({ type: 'createVoucher', userId, body: parse(VoucherBody, body) }));
   }
 
   rpcInteraction(user: AuthUser, body: unknown) {
@@ -178,7 +171,7 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
   rpcCheckVoucher(user: AuthUser, body: unknown) {
     return exposed(() => {
       const b = parse(VoucherCheckBody, body);
-      return this.shop.call<Record<string, unknown>>({ type: 'checkVoucher', userId: user.id, ...b });
+      return this.shop.call({ type: 'checkVoucher', userId: user.id, ...b });
     });
   }
 
@@ -189,7 +182,7 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
 
   /** The payment side confirmed an order: its reservation timer is no longer needed. */
   rpcPaid(orderId: string) {
-    return exposed(() => this.shop.call<{ orderId: string }>({ type: 'paid', orderId }));
+    return exposed(() => this.shop.call({ type: 'paid', orderId }));
   }
 
   rpcSnapshot() {
@@ -207,11 +200,11 @@ export class LiveShoppingRoom extends Room<{ state: LiveShoppingState }> impleme
 
   private updateProduct(userId: string, productId: string, body: unknown) {
     const patch = parse(StreamProductPatch, body);
-    return this.shop.call<{ product: ProductPayload }>({ type: 'updateProduct', userId, productId, patch });
+    return this.shop.call({ type: 'updateProduct', userId, productId, patch });
   }
 
   private pin(userId: string, productId: string) {
-    return this.shop.call<{ productId: string; product: ProductPayload }>({ type: 'pin', userId, productId });
+    return this.shop.call({ type: 'pin', userId, productId });
   }
 
   private interact(user: AuthUser, m: InteractionBody) {

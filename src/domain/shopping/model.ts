@@ -10,6 +10,8 @@ import { accept, type Decision, decided, type Result, refuse, unreachable } from
 import { toMajor } from './money';
 import type {
   FlashSaleBody,
+  ProductPayload,
+  VoucherPayload,
   InteractionType,
   OrderResult,
   ShopMessage,
@@ -38,7 +40,7 @@ import {
 } from './state';
 import { emptySet, PMap } from './pmap';
 import { returnUnits, takeUnits } from './stock';
-import { orderView, productView, snapshotView, voucherView } from './views';
+import { orderView, productView, type Snapshot, snapshotView, voucherView } from './views';
 
 // --- inputs ----------------------------------------------------------------------------------
 
@@ -96,7 +98,7 @@ export interface FlashSaleInput {
 
 export type Effect =
   /** The answer to the caller (HTTP or the sender). */
-  | { type: 'reply'; value: unknown }
+  | { type: 'reply'; value: Replies[keyof Replies] }
   | { type: 'broadcast'; message: ShopMessage }
   /** To every client of this user. */
   | { type: 'send'; userId: string; message: ShopMessage }
@@ -131,6 +133,34 @@ export type Effect =
   | { type: 'close' };
 
 export type ShopDecision = Decision<ShopState, Effect>;
+
+/** What each command answers its caller (the `reply` effect of the decision, or of the event its store write leads to). */
+export interface Replies {
+  start: Snapshot;
+  end: Snapshot;
+  addProduct: { product: ProductPayload };
+  updateProduct: { product: ProductPayload };
+  pin: { productId: string; product: ProductPayload };
+  unpin: { productId: string | null; unpinned: boolean };
+  createVoucher: VoucherPayload;
+  interact: { productId: string; type: InteractionType; count: number; uniqueViewers: number };
+  checkVoucher: {
+    code: string;
+    valid: true;
+    unitPrice: number;
+    subtotal: number;
+    discount: number;
+    total: number;
+    currency: string;
+  };
+  order: OrderResult;
+  paid: { orderId: string };
+}
+
+/** The answer to command `_to` (typed by it). */
+function reply<K extends keyof Replies>(_to: K, value: Replies[K]): Effect {
+  return { type: 'reply', value };
+}
 
 // --- state from the store -----------------------------------------------------------------------
 
@@ -218,7 +248,7 @@ function step(s: ShopState, c: Input, now: number): ShopDecision {
         { type: 'listing', status: 'live' },
         { type: 'goLive' },
         { type: 'broadcast', message: { event: ShopEvents.started, payload: { sessionId: s.sessionId } } },
-        { type: 'reply', value: snapshotView(next, now) },
+        reply('start', snapshotView(next, now)),
       ]);
     }
     case 'end': {
@@ -232,7 +262,7 @@ function step(s: ShopState, c: Input, now: number): ShopDecision {
           .map((p): Effect => ({ type: 'cancel', timer: { type: 'flashTimeUp', productId: p.record.productId } })),
         { type: 'persist' },
         { type: 'broadcast', message: { event: ShopEvents.ended, payload: { sessionId: s.sessionId } } },
-        { type: 'reply', value: snapshotView(next, now) },
+        reply('end', snapshotView(next, now)),
       ]);
     }
     case 'addProduct': {
@@ -271,7 +301,7 @@ function step(s: ShopState, c: Input, now: number): ShopDecision {
       if (flashRunning(p)) {
         effects.push({ type: 'schedule', timer: { type: 'flashTimeUp', productId: r.productId }, at: r.flashEndsAt! });
       }
-      effects.push({ type: 'reply', value: { product } });
+      effects.push(reply('addProduct', { product }));
       return decided({ ...s, products: withEntry(s.products, r.productId, p) }, effects);
     }
     case 'updateProduct': {
@@ -313,7 +343,7 @@ function step(s: ShopState, c: Input, now: number): ShopDecision {
       const payload = { productId: c.productId, product: productView(p, now) };
       return decided({ ...s, pinnedProductId: c.productId }, [
         { type: 'broadcast', message: { event: ShopEvents.productPinned, payload } },
-        { type: 'reply', value: payload },
+        reply('pin', payload),
       ]);
     }
     case 'unpin': {
@@ -324,7 +354,7 @@ function step(s: ShopState, c: Input, now: number): ShopDecision {
       const effects: Effect[] = productId
         ? [{ type: 'broadcast', message: { event: ShopEvents.productUnpinned, payload: { productId } } }]
         : [];
-      effects.push({ type: 'reply', value: { productId, unpinned: productId !== null } });
+      effects.push(reply('unpin', { productId, unpinned: productId !== null }));
       return decided({ ...s, pinnedProductId: null }, effects);
     }
     case 'createVoucher': {
@@ -361,10 +391,7 @@ function step(s: ShopState, c: Input, now: number): ShopDecision {
           ...s,
           vouchers: withEntry(s.vouchers, c.record.code.toLowerCase(), { ...c.record, usesByUser: PMap.empty() }),
         },
-        [
-          { type: 'broadcast', message: { event: ShopEvents.voucher, payload } },
-          { type: 'reply', value: v },
-        ],
+        [{ type: 'broadcast', message: { event: ShopEvents.voucher, payload } }, reply('createVoucher', v)],
       );
     }
     case 'interact': {
@@ -384,7 +411,7 @@ function step(s: ShopState, c: Input, now: number): ShopDecision {
         count: next.counts[c.kind],
         uniqueViewers: next.unique[c.kind].size,
       };
-      return decided({ ...s, products: withEntry(s.products, c.productId, next) }, [{ type: 'reply', value }]);
+      return decided({ ...s, products: withEntry(s.products, c.productId, next) }, [reply('interact', value)]);
     }
     case 'checkVoucher': {
       const p = s.products.get(c.productId);
@@ -397,14 +424,14 @@ function step(s: ShopState, c: Input, now: number): ShopDecision {
       if (!r.ok) return r;
       const value = {
         code: v.code,
-        valid: true,
+        valid: true as const,
         unitPrice: toMajor(unitPrice),
         subtotal: toMajor(subtotal),
         discount: toMajor(r.value),
         total: toMajor(subtotal - r.value),
         currency: s.currency,
       };
-      return decided(s, [{ type: 'reply', value }]);
+      return decided(s, [reply('checkVoucher', value)]);
     }
     case 'order':
       return order(s, c, now);
@@ -417,11 +444,11 @@ function step(s: ShopState, c: Input, now: number): ShopDecision {
     }
     case 'paid': {
       // The payment side confirmed an order: its reservation timer is no longer needed.
-      const reply: Effect = { type: 'reply', value: { orderId: c.orderId } };
-      if (s.orders.get(c.orderId) !== 'reserved') return decided(s, [reply]);
+      const answer = reply('paid', { orderId: c.orderId });
+      if (s.orders.get(c.orderId) !== 'reserved') return decided(s, [answer]);
       return decided(withOrder(s, c.orderId, 'settled'), [
         { type: 'cancel', timer: { type: 'reservationDue', orderId: c.orderId } },
-        reply,
+        answer,
       ]);
     }
     case 'reservationDue':
@@ -521,19 +548,16 @@ function orderCommitted(s: ShopState, c: Extract<Event, { type: 'orderCommitted'
   const h = s.pending.get(c.ref);
   let next: ShopState = h ? { ...s, pending: s.pending.delete(c.ref) } : s;
   const o = c.order;
-  const reply: Effect = {
-    type: 'reply',
-    value: { order: orderView(o, s.currency), replayed: c.replayed } satisfies OrderResult,
-  };
+  const answer = reply('order', { order: orderView(o, s.currency), replayed: c.replayed });
   if (c.replayed) {
     // The key's first order stands: this attempt's units go back.
     if (h) next = returnUnits(next, h);
-    if (next.orders.has(o.id) || o.status === 'released') return decided(next, [reply]);
+    if (next.orders.has(o.id) || o.status === 'released') return decided(next, [answer]);
     // The first attempt committed but its answer was lost (the buyer saw UNAVAILABLE): this room never
     // counted it. The database holds its units, so the room takes them too, with its expiry timer.
     next = withOrder(takeUnits(next, holdOf(o)), o.id, o.status === 'reserved' ? 'reserved' : 'settled');
     const effects: Effect[] = o.status === 'reserved' ? [expiry(o)] : [];
-    return afterStockChange(next, o.productId, [...effects, reply]);
+    return afterStockChange(next, o.productId, [...effects, answer]);
   }
   next = withOrder(next, o.id, 'reserved');
   const p = next.products.get(o.productId);
@@ -554,7 +578,7 @@ function orderCommitted(s: ShopState, c: Extract<Event, { type: 'orderCommitted'
         },
       },
     },
-    reply,
+    answer,
   ]);
 }
 
@@ -662,7 +686,7 @@ function productUpdated(s: ShopState, c: Extract<Event, { type: 'productUpdated'
       },
     });
   }
-  effects.push({ type: 'reply', value: { product } });
+  effects.push(reply('updateProduct', { product }));
   return decided(s2, effects);
 }
 

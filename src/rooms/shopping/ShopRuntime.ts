@@ -9,7 +9,7 @@ import type { Delayed, Room } from '@colyseus/core';
 import type { AuthUser } from '../../auth/tokens';
 import { ctx } from '../../context';
 import { orThrow, unreachable } from '../../domain/result';
-import { decide, type Effect, type Input, loadState, type Timer } from '../../domain/shopping/model';
+import { decide, type Effect, type Input, loadState, type Replies, type Timer } from '../../domain/shopping/model';
 import type { OrderBody, OrderResult } from '../../domain/shopping/protocol';
 import { canSell, summarize } from '../../domain/shopping/rules';
 import type { SessionStatus, ShopState } from '../../domain/shopping/state';
@@ -92,9 +92,9 @@ export class ShopRuntime {
     return this.run(effects, now);
   }
 
-  /** `dispatch`, answering the model's reply (typed by the caller: the reply of this command). */
-  async call<T>(input: Input): Promise<T> {
-    return (await this.dispatch(input)).reply as T;
+  /** `dispatch`, answering the command's reply (its type: the model's `Replies`). */
+  async call<K extends keyof Replies>(input: Extract<Input, { type: K }>): Promise<Replies[K]> {
+    return (await this.dispatch(input)).reply as Replies[K];
   }
 
   /** One authority for HTTP and room orders; the same key twice is the first order. */
@@ -104,7 +104,7 @@ export class ShopRuntime {
     const key = `${buyer.id}:${idempotencyKey}`;
     const first = this.inflight.get(key);
     if (first) return first.then((r) => ({ ...r, replayed: true }));
-    const p = this.call<OrderResult>({
+    const p = this.call({
       type: 'order',
       ref: randomUUID(),
       buyer: { id: buyer.id, name: buyer.username },
