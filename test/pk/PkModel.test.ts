@@ -26,7 +26,7 @@ import {
   type Tally,
 } from '../../src/domain/pk/scoring';
 import { topContributors } from '../../src/domain/pk/rules';
-import { emptyPMap, pget, pset, pvalues } from '../../src/domain/pk/persistentMap';
+import { PMap } from '../../src/domain/pmap';
 
 const A = 'host-a';
 const B = 'host-b';
@@ -483,7 +483,7 @@ describe('PK gift scoring', () => {
       t = r.tally;
       for (const h of [A, B]) {
         const side = t.sides[h]!;
-        const full = topContributors(pvalues(side.gifters), 3).map((c) => [c.userId, c.coins]);
+        const full = topContributors(side.gifters.values(), 3).map((c) => [c.userId, c.coins]);
         assert.deepEqual(
           side.top.map((c) => [c.userId, c.coins]),
           full,
@@ -492,25 +492,25 @@ describe('PK gift scoring', () => {
       }
     }
     const total = Object.values(scoresOf(t)).reduce((x, y) => x + y, 0);
-    const given = [A, B].flatMap((h) => [...pvalues(t.sides[h]!.gifters)]).reduce((x, g) => x + g.coins, 0);
+    const given = [A, B].flatMap((h) => [...t.sides[h]!.gifters.values()]).reduce((x, g) => x + g.coins, 0);
     assert.equal(total, given, 'score = sum of contributions');
   });
 
   it('the persistent map: a set leaves the old map as it was; many keys, all found', () => {
-    let m = emptyPMap<number>();
+    let m = PMap.empty<number>();
     const maps = [m];
     for (let i = 0; i < 5000; i++) {
-      m = pset(m, `k${i}`, i);
+      m = m.set(`k${i}`, i);
       maps.push(m);
     }
-    m = pset(m, 'k7', -7); // overwrite: size unchanged
+    m = m.set('k7', -7); // overwrite: size unchanged
     assert.equal(m.size, 5000);
-    assert.equal(pget(m, 'k7'), -7);
-    assert.equal(pget(maps[5000]!, 'k7'), 7, 'the older map still has the old value');
-    assert.equal(pget(maps[100]!, 'k100'), undefined, 'and not the later keys');
+    assert.equal(m.get('k7'), -7);
+    assert.equal(maps[5000]!.get('k7'), 7, 'the older map still has the old value');
+    assert.equal(maps[100]!.get('k100'), undefined, 'and not the later keys');
     assert.equal(maps[100]!.size, 100);
-    assert.equal([...pvalues(m)].length, 5000);
-    for (let i = 0; i < 5000; i += 97) assert.equal(pget(m, `k${i}`), i === 7 ? -7 : i);
+    assert.equal([...m.values()].length, 5000);
+    for (let i = 0; i < 5000; i += 97) assert.equal(m.get(`k${i}`), i === 7 ? -7 : i);
   });
 
   it('a gift to someone who is not a host of the battle scores nothing', () => {

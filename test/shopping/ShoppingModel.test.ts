@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { orThrow } from '../../src/domain/result';
 import { decide, type Effect, type Input, loadState } from '../../src/domain/shopping/model';
 import type { OrderRecord, ShopState, StreamProductRecord, VoucherRecord } from '../../src/domain/shopping/state';
-import { hashOf, PMap } from '../../src/domain/shopping/pmap';
+import { hashOf, PMap } from '../../src/domain/pmap';
 import { returnUnits, takeUnits } from '../../src/domain/shopping/stock';
 
 const SELLER = 'seller';

@@ -7,7 +7,7 @@
  * A gift scores only once it is committed (the room hands `scoreGift` the commit's record), and
  * only once per `sender:requestId` (a replay the room already scored moves nothing).
  */
-import { emptyPMap, type PMap, pget, pset } from './persistentMap';
+import { PMap } from '../pmap';
 import type { GiftEvent, GiftEventItem } from './protocol';
 import { type Contribution, splitGift, topContributors } from './rules';
 
@@ -70,8 +70,8 @@ export const TOP_GIFTERS = 3;
 
 export function emptyTally(hosts: readonly string[]): Tally {
   const sides: Record<string, Side> = {};
-  for (const h of hosts) sides[h] = { score: 0, gifters: emptyPMap(), top: [] };
-  return { sides, seq: 0, scored: emptyPMap() };
+  for (const h of hosts) sides[h] = { score: 0, gifters: PMap.empty(), top: [] };
+  return { sides, seq: 0, scored: PMap.empty() };
 }
 
 /**
@@ -81,8 +81,8 @@ export function emptyTally(hosts: readonly string[]): Tally {
 export function scoreGift(t: Tally, sender: Sender, gift: CommittedGift): { tally: Tally; item: GiftEventItem } | null {
   const side = t.sides[gift.recipientId];
   const key = `${sender.id}:${gift.requestId}`;
-  if (!side || pget(t.scored, key)) return null;
-  const before = pget(side.gifters, sender.id);
+  if (!side || t.scored.get(key)) return null;
+  const before = side.gifters.get(sender.id);
   const gifter: Contribution = {
     userId: sender.id,
     name: sender.username,
@@ -91,12 +91,12 @@ export function scoreGift(t: Tally, sender: Sender, gift: CommittedGift): { tall
   };
   // A contribution only grows, so the new top is the old top with this gifter re-placed: no scan of every gifter.
   const top = topContributors([...side.top.filter((c) => c.userId !== sender.id), gifter], TOP_GIFTERS);
-  const gifters = pset(side.gifters, sender.id, gifter);
+  const gifters = side.gifters.set(sender.id, gifter);
   return {
     tally: {
       sides: { ...t.sides, [gift.recipientId]: { score: side.score + gift.coins, gifters, top } },
       seq: before ? t.seq : t.seq + 1,
-      scored: pset(t.scored, key, true),
+      scored: t.scored.set(key, true),
     },
     item: {
       giftId: gift.giftId,

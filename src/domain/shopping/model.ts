@@ -38,7 +38,7 @@ import {
   withEntry,
   withOrder,
 } from './state';
-import { emptySet, PMap } from './pmap';
+import { emptySet, PMap } from '../pmap';
 import { returnUnits, takeUnits } from './stock';
 import { orderView, productView, type Snapshot, snapshotView, voucherView } from './views';
 

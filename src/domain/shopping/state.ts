@@ -4,7 +4,7 @@
  * state and replaces it with each decision's next state. Records are the rows the store reads and
  * writes (src/stores/shoppingStore.ts uses these types).
  */
-import { emptySet, PMap, type PSet } from './pmap';
+import { emptySet, PMap, type PSet } from '../pmap';
 import type { InteractionType } from './protocol';
 import type { PricedProduct } from './rules';
 
