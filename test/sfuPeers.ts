@@ -20,6 +20,10 @@ export function peerConfig(address: string) {
     iceServers: [],
     iceUseIpv6: false,
     iceInterfaceAddresses: { udp4: address },
+    // One ICE/DTLS transport from the start. With werift's default (max-compat) each m-line gathers on
+    // its own transport; when the answer bundles them, werift drops the extra transports without
+    // stopping them, and pc.close() never reaches their UDP sockets (the process could not exit).
+    bundlePolicy: 'max-bundle' as const,
   };
 }
 
