@@ -1,4 +1,4 @@
-import type { Feature } from './features';
+import type { Feature } from './feature';
 import { adminRoutes, walletRoutes } from './http/walletRoutes';
 import { authRoutes } from './http/authRoutes';
 import { InboxRoom } from './rooms/InboxRoom';

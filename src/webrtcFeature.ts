@@ -1,10 +1,13 @@
-import type { Feature } from '../features';
-import { webrtcRoutes } from '../http/webrtcRoutes';
-import { LiveStreamRoom } from '../rooms/LiveStreamRoom';
-import { roomExists } from '../rooms/roomCall';
-import { liveStreamStore } from '../stores/liveStreamStore';
+import type { Feature } from './feature';
+import { webrtcRoutes } from './http/webrtcRoutes';
+import { LiveStreamRoom } from './rooms/LiveStreamRoom';
+import { roomExists } from './rooms/roomCall';
+import { liveStreamStore } from './stores/liveStreamStore';
 
-/** WebRTC: the `live_stream` room and /api/webrtc. The relay itself is used by every media room. */
+/**
+ * WebRTC: the `live_stream` room and /api/webrtc. The relay and SFU media (src/rtc) are used by every
+ * media room; they know nothing of rooms, so this wiring lives here, beside the registry.
+ */
 export const webrtcFeature: Feature = {
   name: 'webrtc',
   rooms: { live_stream: LiveStreamRoom },

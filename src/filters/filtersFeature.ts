@@ -1,4 +1,4 @@
-import type { Feature } from '../features';
+import type { Feature } from '../feature';
 import { filterRoutes } from '../http/filterRoutes';
 import { filterStore } from '../stores/filterStore';
 

@@ -11,7 +11,7 @@ import type { MapSchema } from '@colyseus/schema';
 import type { z } from 'zod';
 import { ctx } from '../context';
 import { AppError, ErrorCode, forbidden, invalidState, notFound } from '../errors';
-import { handle, userOf } from '../rooms/roomKit';
+import { handle, userOf } from '../messaging/messageKit';
 import { SfuFeed } from '../state/SfuFeed';
 import {
   PublishBody,

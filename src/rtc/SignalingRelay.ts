@@ -9,7 +9,7 @@ import type { MapSchema } from '@colyseus/schema';
 import type { z } from 'zod';
 import { ctx } from '../context';
 import { AppError, ErrorCode, forbidden, notFound } from '../errors';
-import { handle, userOf } from '../rooms/roomKit';
+import { handle, userOf } from '../messaging/messageKit';
 import { formatZodError } from '../validation';
 import { RtcPeer } from '../state/RtcPeer';
 import { iceServersFor } from './iceServers';

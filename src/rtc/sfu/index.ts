@@ -3,7 +3,7 @@
  * `webrtc:publish` answers SFU_UNAVAILABLE), else Janus, connected at start.
  */
 import type { Config } from '../../config';
-import type { Feature } from '../../features';
+import type { Feature } from '../../feature';
 import { logger } from '../../logger';
 import type { Sfu, SfuStatus } from './Sfu';
 
