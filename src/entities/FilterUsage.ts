@@ -1,7 +1,8 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** Every application of a filter to a stream (analytics); trending reads the hourly rollup instead. */
 @Entity({ name: 'filter_usage' })
+@Index('filter_usage_filter_time', ['filterId', 'createdAt'])
 export class FilterUsage {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;

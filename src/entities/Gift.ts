@@ -1,7 +1,8 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
 /** The gift catalog: what viewers can send in a PK battle, and its price in coins. */
 @Entity({ name: 'gifts' })
+@Check('gifts_coins_check', 'coins > 0')
 export class Gift {
   /** A stable slug, e.g. `rose`. */
   @PrimaryColumn({ type: 'varchar', length: 40 })

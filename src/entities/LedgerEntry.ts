@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { bigintNumber } from './columns';
 
 /** Append-only: one row per coin movement of one user. Never updated, never deleted. */
@@ -6,11 +6,14 @@ import { bigintNumber } from './columns';
 @Index('ledger_entries_user_key', ['userId', 'idempotencyKey'], { unique: true })
 @Index('ledger_entries_user_recent', ['userId', 'id'])
 @Index('ledger_entries_reference', ['reference'])
+@Check('ledger_entries_amount_check', 'amount <> 0')
+@Check('ledger_entries_balance_after_check', 'balance_after >= 0')
 export class LedgerEntry {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
 
   @Column({ name: 'user_id', type: 'uuid' })
+  @ForeignKey('User', { name: 'ledger_entries_user_id_fkey' })
   userId!: string;
 
   /** Positive for a credit, negative for a debit. */

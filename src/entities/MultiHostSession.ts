@@ -1,7 +1,10 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** A co-hosting session: up to 9 hosts streaming together. */
 @Entity({ name: 'multihost_sessions' })
+@Check('multihost_sessions_max_hosts_check', '(max_hosts >= 2) AND (max_hosts <= 9)')
+// (status, created_at DESC) in the migration: TypeORM does not declare a column's sort order
+@Index('multihost_sessions_status', ['status', 'createdAt'])
 export class MultiHostSession {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -25,6 +28,7 @@ export class MultiHostSession {
   status!: string;
 
   @Column({ name: 'primary_host', type: 'uuid' })
+  @ForeignKey('User', { name: 'multihost_sessions_primary_host_fkey' })
   primaryHost!: string;
 
   @Column({ name: 'max_hosts', type: 'integer' })

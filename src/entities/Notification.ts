@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** Inbox notifications, kept so a user who was offline sees them on the next join. */
 @Entity({ name: 'notifications' })
@@ -8,6 +8,7 @@ export class Notification {
   id!: string;
 
   @Column({ name: 'user_id', type: 'uuid' })
+  @ForeignKey('User', { name: 'notifications_user_id_fkey' })
   userId!: string;
 
   @Column({ type: 'varchar', length: 64 })

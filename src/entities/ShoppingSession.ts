@@ -1,7 +1,9 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** A live shopping stream; analytics are snapshotted into it when the room closes. */
 @Entity({ name: 'shopping_sessions' })
+// (status, created_at DESC) in the migration: TypeORM does not declare a column's sort order
+@Index('shopping_sessions_status', ['status', 'createdAt'])
 export class ShoppingSession {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -10,12 +12,13 @@ export class ShoppingSession {
   roomId!: string | null;
 
   @Column({ name: 'seller_id', type: 'uuid' })
+  @ForeignKey('User', { name: 'shopping_sessions_seller_id_fkey' })
   sellerId!: string;
 
   @Column({ type: 'varchar', length: 120 })
   title!: string;
 
-  @Column({ type: 'varchar', length: 2000 })
+  @Column({ type: 'varchar', length: 2000, default: '' })
   description!: string;
 
   /** scheduled | live | ended | interrupted */

@@ -1,18 +1,28 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, ForeignKey, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
 /**
  * A product offered in one shopping stream. `remaining` (and `flash_remaining`) are the
  * database's guard against overselling: orders decrement them only while they stay >= 0.
  */
 @Entity({ name: 'stream_products' })
+@Check('stream_products_check', '(remaining >= 0) AND (remaining <= offered)')
+@Check('stream_products_flash_price_check', 'flash_price > 0')
+@Check('stream_products_flash_quantity_check', 'flash_quantity > 0')
+@Check('stream_products_flash_remaining_check', 'flash_remaining >= 0')
+@Check('stream_products_live_price_check', 'live_price > 0')
+@Check('stream_products_offered_check', 'offered >= 0')
+@Check('stream_products_per_customer_limit_check', 'per_customer_limit > 0')
+@Unique('stream_products_session_id_product_id_key', ['sessionId', 'productId'])
 export class StreamProduct {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
   @Column({ name: 'session_id', type: 'uuid' })
+  @ForeignKey('ShoppingSession', { name: 'stream_products_session_id_fkey' })
   sessionId!: string;
 
   @Column({ name: 'product_id', type: 'uuid' })
+  @ForeignKey('Product', { name: 'stream_products_product_id_fkey' })
   productId!: string;
 
   @Column({ name: 'live_price', type: 'integer' })

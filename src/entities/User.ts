@@ -1,7 +1,10 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { bigintNumber } from './columns';
 
 @Entity({ name: 'users' })
+@Check('users_coins_check', 'coins >= 0')
+// UNIQUE INDEX users_username_lower_key ON users USING btree (lower((username)::text)) (in the migration: TypeORM cannot declare an expression index)
+@Index('users_username_lower_key', { synchronize: false })
 export class User {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

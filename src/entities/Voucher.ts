@@ -1,12 +1,23 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** A discount code of one stream. `uses` never passes `usage_limit` (a CHECK and a conditional UPDATE). */
 @Entity({ name: 'vouchers' })
+@Check('vouchers_check', '(uses >= 0) AND (uses <= usage_limit)')
+@Check('vouchers_per_user_limit_check', 'per_user_limit > 0')
+@Check(
+  'vouchers_type_check',
+  "(type)::text = ANY ((ARRAY['percent'::character varying, 'fixed'::character varying])::text[])",
+)
+@Check('vouchers_usage_limit_check', 'usage_limit > 0')
+@Check('vouchers_value_check', 'value > 0')
+// UNIQUE INDEX vouchers_code ON vouchers USING btree (session_id, lower((code)::text)) (in the migration: TypeORM cannot declare an expression index)
+@Index('vouchers_code', { synchronize: false })
 export class Voucher {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
   @Column({ name: 'session_id', type: 'uuid' })
+  @ForeignKey('ShoppingSession', { name: 'vouchers_session_id_fkey' })
   sessionId!: string;
 
   @Column({ type: 'varchar', length: 40 })
