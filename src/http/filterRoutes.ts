@@ -3,7 +3,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { vocabulary } from '../domain/filters/catalog';
-import { CATEGORIES, ParamError, type ParamSpec, validateParams } from '../domain/filters/params';
+import { CATEGORIES, type ParamSpec, validateParams } from '../domain/filters/params';
+import { orThrow } from '../domain/result';
 import { badRequest, forbidden } from '../errors';
 import { roomCaller, STREAM_ROOMS } from '../rooms/roomCall';
 import type { HostFilterRoom } from '../rooms/streamHost';
@@ -58,14 +59,11 @@ function customParams(
     if (seen.has(p.name)) throw badRequest(`parameters.${i}.name: "${p.name}" listed twice`);
     seen.add(p.name);
     if (p.default === undefined) return spec;
-    try {
-      const v = validateParams([spec], { [p.name]: p.default })[p.name]!;
-      return { ...spec, default: v } as ParamSpec;
-    } catch (err) {
-      if (err instanceof ParamError)
-        throw badRequest(`parameters.${i}.default: ${err.message.replace(/^parameters\.[^:]+: /, '')}`);
-      throw err;
+    const checked = validateParams([spec], { [p.name]: p.default });
+    if (!checked.ok) {
+      throw badRequest(`parameters.${i}.default: ${checked.error.message.replace(/^parameters\.[^:]+: /, '')}`);
     }
+    return { ...spec, default: checked.value[p.name]! } as ParamSpec;
   });
 }
 
@@ -115,9 +113,12 @@ export function filterRoutes(c: AppContext): Router {
   );
 
   r.post('/:id/unlock', async (req, res) => {
-    // Optional (unlocking is idempotent per user and filter anyway); echoed back.
+    // Optional: without one the unlock is still charged once per user and filter. With one, a retry
+    // with the same key gets the first answer back (same status and body), charged once.
     const key = requestKey(req.headers['idempotency-key'], req.body);
-    const result = await store().unlock(me(req).id, filterId(String(req.params.id)), c.config.FILTER_CREATOR_SHARE);
+    const id = filterId(String(req.params.id));
+    const { result, replayed } = await store().unlock(me(req).id, id, key, c.config.FILTER_CREATOR_SHARE);
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     ok(res, { ...result, idempotencyKey: key }, result.alreadyOwned ? 200 : 201);
   });
 
@@ -126,13 +127,7 @@ export function filterRoutes(c: AppContext): Router {
     const filter = await store().visible(filterId(String(req.params.id)), user.id);
     const body = parse(ApplyBody, req.body);
     if (!(await store().owns(user.id, filter))) throw forbidden('Unlock this premium filter before applying it');
-    let params: Record<string, unknown>;
-    try {
-      params = validateParams(filter.parameters, body.parameters, filter.category);
-    } catch (err) {
-      if (err instanceof ParamError) throw badRequest(err.message);
-      throw err;
-    }
+    const params = orThrow(validateParams(filter.parameters, body.parameters, filter.category));
     const applied = { filterId: filter.id, name: filter.name, category: filter.category, params };
     await streamRoom.call(body.streamId, 'rpcStreamFilter', { kind: 'apply', userId: user.id, filter: applied });
     await store().recordUse(filter.id, user.id, body.streamId);

@@ -2,11 +2,19 @@
  * Stream filters: catalog, unlocks (coins through the ledger), favourites, ratings,
  * usage and the hourly rollup trending reads. SQL lives here.
  */
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { ctx } from '../context';
 import { inTransaction } from '../db/dataSource';
 import { CATALOG } from '../domain/filters/catalog';
 import type { ParamSpec } from '../domain/filters/params';
+import {
+  planUnlock,
+  replayUnlock,
+  type UnlockPlan,
+  type UnlockResult,
+  unlockLedgerKeys,
+} from '../domain/filters/unlock';
+import { orThrow } from '../domain/result';
 import { forbidden, notFound } from '../errors';
 import type { WalletStore } from './walletStore';
 
@@ -63,16 +71,10 @@ export function toPrefixQuery(q: string): string | null {
   return words.length ? words.map((w) => `${w}:*`).join(' & ') : null;
 }
 
-export interface UnlockResult {
-  filterId: string;
-  unlocked: true;
-  charged: number;
-  balance: number;
-  alreadyOwned: boolean;
-}
-
 type TrendingFilter = FilterView & { trendingScore: number; usesLast24h: number };
 const TRENDING_MAX = 100;
+
+export type { UnlockResult } from '../domain/filters/unlock';
 
 export class FilterStore {
   private trendingCache?: { at: number; promise: Promise<TrendingFilter[]> };
@@ -197,54 +199,86 @@ export class FilterStore {
   }
 
   /**
-   * Charges the price once: the unlock row (primary key user+filter) and the debit commit
-   * together; a second unlock, concurrent or later, charges nothing. A custom filter's
-   * creator is credited `creatorShare` of the price in the same transaction.
+   * Unlocks a filter for `userId`, charging what `planUnlock` (src/domain/filters/unlock.ts) says, once:
+   * the unlock row (primary key user+filter), the debit and the creator's share commit together, so a
+   * second unlock, concurrent or later, charges nothing. The first answer is kept under the caller's
+   * idempotency key: a retry with that key gets it back (`replayed`), and a concurrent twin with the
+   * same key waits on that row, fails its insert, and is retried by inTransaction into the replay.
    */
-  unlock(userId: string, filterId: string, creatorShare: number): Promise<UnlockResult> {
+  unlock(
+    userId: string,
+    filterId: string,
+    idempotencyKey: string,
+    creatorShare: number,
+  ): Promise<{ result: UnlockResult; replayed: boolean }> {
     return inTransaction(this.ds, async (em) => {
-      const [f] = await em.query('SELECT id, price, creator_id, published FROM stream_filters WHERE id = $1', [
+      const [prior] = (await em.query(
+        'SELECT filter_id, result FROM filter_unlock_requests WHERE user_id = $1 AND idempotency_key = $2',
+        [userId, idempotencyKey],
+      )) as Array<{ filter_id: string; result: UnlockResult }>;
+      if (prior) {
+        return {
+          result: orThrow(replayUnlock({ filterId: prior.filter_id, result: prior.result }, filterId)),
+          replayed: true,
+        };
+      }
+      const [f] = (await em.query('SELECT id, price, creator_id, published FROM stream_filters WHERE id = $1', [
         filterId,
-      ]);
-      if (!f || (!f.published && f.creator_id !== userId)) throw notFound('Filter');
-      const owned = async () => ({
+      ])) as Array<{ id: string; price: number; creator_id: string | null; published: boolean }>;
+      const plan = orThrow(
+        planUnlock(
+          f && { id: f.id, price: f.price, creatorId: f.creator_id, published: f.published },
+          userId,
+          creatorShare,
+        ),
+      );
+      const result = plan.kind === 'charge' ? await this.charge(em, userId, filterId, plan) : undefined;
+      const answer: UnlockResult = result ?? {
         filterId,
-        unlocked: true as const,
+        unlocked: true,
         charged: 0,
         balance: await this.wallet.balance(userId, em),
         alreadyOwned: true,
-      });
-      if (f.price === 0 || f.creator_id === userId) return owned();
-      const [inserted] = (await em.query(
-        'INSERT INTO filter_unlocks (user_id, filter_id, price_paid) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING user_id',
-        [userId, filterId, f.price],
-      )) as Array<{ user_id: string }>;
-      if (!inserted) return owned(); // already owned (a concurrent twin waited on our row lock and lands here)
-      const debit = await this.wallet.debit(
+      };
+      await em.query(
+        `INSERT INTO filter_unlock_requests (user_id, idempotency_key, filter_id, result) VALUES ($1, $2, $3, $4::jsonb)`,
+        [userId, idempotencyKey, filterId, JSON.stringify(answer)],
+      );
+      return { result: answer, replayed: false };
+    });
+  }
+
+  /** Commits a charge plan inside `em`; undefined when the user already owns the filter (nothing charged). */
+  private async charge(
+    em: EntityManager,
+    userId: string,
+    filterId: string,
+    plan: Extract<UnlockPlan, { kind: 'charge' }>,
+  ): Promise<UnlockResult | undefined> {
+    const [inserted] = (await em.query(
+      'INSERT INTO filter_unlocks (user_id, filter_id, price_paid) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING user_id',
+      [userId, filterId, plan.price],
+    )) as Array<{ user_id: string }>;
+    if (!inserted) return undefined; // already owned (a concurrent twin waited on our row lock and lands here)
+    const keys = unlockLedgerKeys(filterId, userId);
+    const reference = `filter:${filterId}`;
+    const debit = await this.wallet.debit(
+      { userId, amount: plan.price, reason: 'filter_unlock', reference, idempotencyKey: keys.debit },
+      em,
+    );
+    if (plan.creatorId && plan.creatorCredit > 0) {
+      await this.wallet.credit(
         {
-          userId,
-          amount: f.price,
-          reason: 'filter_unlock',
-          reference: `filter:${filterId}`,
-          idempotencyKey: `filter-unlock:${filterId}`,
+          userId: plan.creatorId,
+          amount: plan.creatorCredit,
+          reason: 'filter_sale',
+          reference,
+          idempotencyKey: keys.credit,
         },
         em,
       );
-      const share = Math.floor(f.price * creatorShare);
-      if (f.creator_id && share > 0) {
-        await this.wallet.credit(
-          {
-            userId: f.creator_id,
-            amount: share,
-            reason: 'filter_sale',
-            reference: `filter:${filterId}`,
-            idempotencyKey: `filter-sale:${filterId}:${userId}`,
-          },
-          em,
-        );
-      }
-      return { filterId, unlocked: true as const, charged: f.price, balance: debit.balance, alreadyOwned: false };
-    });
+    }
+    return { filterId, unlocked: true, charged: plan.price, balance: debit.balance, alreadyOwned: false };
   }
 
   /** Toggles the caller's favourite; returns the new state. */

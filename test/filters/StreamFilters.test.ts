@@ -3,9 +3,18 @@ import { randomUUID } from 'node:crypto';
 import type { Room } from '@colyseus/sdk';
 import { CATALOG } from '../../src/domain/filters/catalog';
 import { CATEGORIES, validateParams } from '../../src/domain/filters/params';
+import { orThrow, type Result } from '../../src/domain/result';
 import { api, nextMessage, registerUser, registerUsers, sdk, server, type TestUser, waitFor } from '../helpers';
 
 const F = '/api/stream-filters';
+
+/** A rule's refusal: VALIDATION with a message matching `message` (rules answer with a Result, never throw). */
+function refused(r: Result<unknown>, message: RegExp): void {
+  assert.equal(r.ok, false, 'expected a refusal');
+  if (r.ok) return;
+  assert.equal(r.error.code, 'VALIDATION');
+  assert.match(r.error.message, message);
+}
 const balanceOf = (u: TestUser) => server().context.wallet.balance(u.id);
 
 async function bySlug(user: TestUser, slug: string) {
@@ -24,31 +33,22 @@ describe('Stream filters', function () {
 
   it('validates parameters against a schema: defaults, unknown keys, types and ranges named', () => {
     const beautyPro = CATALOG.find((f) => f.slug === 'beauty-pro')!;
-    const v = validateParams(beautyPro.params, { beauty: { skinSmoothing: 80, faceSlimming: 40 } }, 'beauty');
+    const v = orThrow(validateParams(beautyPro.params, { beauty: { skinSmoothing: 80, faceSlimming: 40 } }, 'beauty'));
     assert.equal(v.skinSmoothing, 80);
     assert.equal(v.eyeEnlargement, 15); // default
-    assert.throws(
-      () => validateParams(beautyPro.params, { skinSmoothing: 101 }),
+    refused(
+      validateParams(beautyPro.params, { skinSmoothing: 101 }),
       /parameters\.skinSmoothing: must be between 0 and 100/,
     );
-    assert.throws(
-      () => validateParams(beautyPro.params, { skinSmoothing: 'lots' }),
-      /parameters\.skinSmoothing: must be a number/,
-    );
-    assert.throws(() => validateParams(beautyPro.params, { glow: 3 }), /parameters\.glow: unknown parameter/);
+    refused(validateParams(beautyPro.params, { skinSmoothing: 'lots' }), /parameters\.skinSmoothing: must be a number/);
+    refused(validateParams(beautyPro.params, { glow: 3 }), /parameters\.glow: unknown parameter/);
     const lipstick = CATALOG.find((f) => f.slug === 'lipstick')!;
     assert.equal(
-      validateParams(lipstick.params, { lipstick: { color: '#AA0000' } }, 'makeup')['lipstick.color'],
+      orThrow(validateParams(lipstick.params, { lipstick: { color: '#AA0000' } }, 'makeup'))['lipstick.color'],
       '#aa0000',
     );
-    assert.throws(
-      () => validateParams(lipstick.params, { 'lipstick.color': 'red' }),
-      /lipstick\.color: must be a colour/,
-    );
-    assert.throws(
-      () => validateParams(lipstick.params, { 'lipstick.finish': 'glitter' }),
-      /must be one of matte, gloss, satin/,
-    );
+    refused(validateParams(lipstick.params, { 'lipstick.color': 'red' }), /lipstick\.color: must be a colour/);
+    refused(validateParams(lipstick.params, { 'lipstick.finish': 'glitter' }), /must be one of matte, gloss, satin/);
   });
 
   it('seeds the whole catalog the spec lists, every category, with parameter schemas', async () => {
