@@ -5,7 +5,7 @@
  * the docs list.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { CreateSessionBody, LayoutBody, MhEvents, MhMessages, SettingsBody } from '../../src/domain/multihost/protocol';
@@ -38,6 +38,7 @@ import {
   StatsBody,
   ToggleTrackBody,
 } from '../../src/rtc/protocol';
+import { ROOM_ERROR } from '../../src/rooms/roomKit';
 import { api, nextMessage, registerUsers, sdk, waitFor } from '../helpers';
 
 const DOC = readFileSync(path.join(__dirname, '..', '..', 'docs', 'protocol.md'), 'utf8');
@@ -90,6 +91,97 @@ function fieldsIn(text: string): string[] {
   names.push(cur);
   return names.map((n) => n.trim().match(/^([A-Za-z]+)/)?.[1] ?? '').filter(Boolean);
 }
+
+const SRC = path.join(__dirname, '..', '..', 'src');
+
+/**
+ * Every event-name constant of the code, found by reading src/ (not a hand-kept list): each
+ * `export const <Name>Events|<Name>Messages = { ... }` (the protocol files src/domain/<feature>/protocol.ts
+ * and src/rtc/protocol.ts, and any room that still declares its own), plus the room kit's `error` event.
+ */
+async function eventConstants(): Promise<Map<string, string[]>> {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const p = path.join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) files.push(p);
+    }
+  };
+  walk(SRC);
+  const byName = new Map<string, string[]>([[ROOM_ERROR, ['roomKit.ROOM_ERROR']]]);
+  for (const file of files.sort()) {
+    const maps = [...readFileSync(file, 'utf8').matchAll(/^export const (\w+(?:Events|Messages)) = \{/gm)].map(
+      (m) => m[1]!,
+    );
+    if (!maps.length) continue;
+    const mod = (await import(file)) as Record<string, Record<string, unknown>>;
+    for (const map of maps) {
+      for (const [key, value] of Object.entries(mod[map] ?? {})) {
+        assert.equal(typeof value, 'string', `${map}.${key} in ${path.relative(SRC, file)}`);
+        byName.set(value as string, [...(byName.get(value as string) ?? []), `${map}.${key}`]);
+      }
+    }
+  }
+  return byName;
+}
+
+/**
+ * The names in the first column of the docs' message and event tables (a table whose first header
+ * cell starts with "type", "event" or "message"): `| \`a:b\`, \`c:d\` | ...` → a:b, c:d.
+ */
+function tableEvents(): Map<string, number> {
+  const names = new Map<string, number>();
+  let eventTable = false;
+  LINES.forEach((line, i) => {
+    if (!line.startsWith('|')) {
+      eventTable = false;
+      return;
+    }
+    const first = line.split('|')[1]!.trim();
+    if (LINES[i + 1]?.startsWith('| ---')) {
+      eventTable = /^(type|event|message)\b/.test(first);
+      return;
+    }
+    if (!eventTable || first.startsWith('---')) return;
+    for (const m of first.matchAll(/`([^`\s]+)`/g)) names.set(m[1]!, i + 1);
+  });
+  return names;
+}
+
+describe('docs/protocol.md tables list exactly the protocol files’ events', () => {
+  let code: Map<string, string[]>;
+  let docs: Map<string, number>;
+  before(async () => {
+    code = await eventConstants();
+    docs = tableEvents();
+  });
+
+  it('finds the protocol files’ constants and the docs’ tables', () => {
+    for (const [name, where] of [
+      ['pk-battle:gift', 'PkEvents.gift'],
+      ['webrtc:offer', 'RtcMessages.offer,RtcEvents.offer'],
+      ['live-shopping:sold-out', 'ShopEvents.soldOut'],
+      ['error', 'roomKit.ROOM_ERROR'],
+    ]) {
+      assert.equal(code.get(name!)?.join(), where);
+    }
+    assert.ok(code.size > 60, `only ${code.size} event constants found`);
+    assert.ok(docs.has('webrtc:publish') && docs.has('pk-battle:gift'), 'the docs tables were not parsed');
+  });
+
+  it('every event-name constant in the code is in a docs table', () => {
+    const missing = [...code]
+      .filter(([name]) => !docs.has(name))
+      .map(([name, where]) => `${name} (${where.join(', ')})`);
+    assert.deepEqual(missing, [], `in the code but in no docs table:\n  ${missing.join('\n  ')}`);
+  });
+
+  it('every event in the docs tables exists in the code', () => {
+    const stale = [...docs].filter(([name]) => !code.has(name)).map(([name, line]) => `${name} (protocol.md:${line})`);
+    assert.deepEqual(stale, [], `in a docs table but not in the code:\n  ${stale.join('\n  ')}`);
+  });
+});
 
 describe('docs/protocol.md matches the code', () => {
   it('every message and event name of the as-const maps is documented, and every documented name exists', () => {
