@@ -114,12 +114,11 @@ export function filterRoutes(c: AppContext): Router {
 
   r.post('/:id/unlock', async (req, res) => {
     // Optional: without one the unlock is still charged once per user and filter. With one, a retry
-    // with the same key gets the first answer back (same status and body), charged once.
+    // with the same key gets the first answer back with `replayed: true` and HTTP 200, charged once.
     const key = requestKey(req.headers['idempotency-key'], req.body);
     const id = filterId(String(req.params.id));
     const { result, replayed } = await store().unlock(me(req).id, id, key, c.config.FILTER_CREATOR_SHARE);
-    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
-    ok(res, { ...result, idempotencyKey: key }, result.alreadyOwned ? 200 : 201);
+    ok(res, { ...result, idempotencyKey: key, replayed }, result.alreadyOwned || replayed ? 200 : 201);
   });
 
   r.post('/:id/apply', async (req, res) => {
