@@ -2,13 +2,10 @@ import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGene
 
 /** A multi-host invitation (host → user) or join request (user → host), persisted with its expiry. */
 @Entity({ name: 'multihost_invitations' })
-@Check(
-  'multihost_invitations_kind_check',
-  "(kind)::text = ANY ((ARRAY['invite'::character varying, 'request'::character varying])::text[])",
-)
+@Check('multihost_invitations_kind_check', "kind IN ('invite', 'request')")
 @Check(
   'multihost_invitations_status_check',
-  "(status)::text = ANY ((ARRAY['pending'::character varying, 'accepted'::character varying, 'expired'::character varying, 'cancelled'::character varying, 'interrupted'::character varying])::text[])",
+  "status IN ('pending', 'accepted', 'declined', 'denied', 'expired', 'cancelled', 'interrupted')",
 )
 @Index('multihost_invitations_open', ['status', 'sessionId'])
 @Index('multihost_invitations_pending', ['sessionId', 'userId', 'kind'], {
@@ -39,7 +36,7 @@ export class MultiHostInvitation {
   @Column({ type: 'varchar', length: 64 })
   username!: string;
 
-  /** pending | accepted | expired | cancelled | interrupted */
+  /** pending | accepted | declined | denied | expired | cancelled | interrupted */
   @Column({ type: 'varchar', length: 16, default: 'pending' })
   status!: string;
 

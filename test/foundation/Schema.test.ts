@@ -6,7 +6,7 @@
  * and on DATABASE_URL (PostgreSQL 15 in CI).
  */
 import assert from 'node:assert/strict';
-import { Column, DataSource, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, DataSource, type DataSourceOptions, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { createDataSource, dropSchema, prepareSchema } from '../../src/db/dataSource';
 import { STREAM_FILTER_SEARCH } from '../../src/entities/StreamFilter';
 import { server, TEST_SCHEMA } from '../helpers';
@@ -46,6 +46,57 @@ describe('Schema: entities = migrations', () => {
     const { upQueries } = await ds.driver.createSchemaBuilder().log();
     const pending = upQueries.map((q) => q.query.replaceAll(`"${schema}".`, ''));
     assert.deepEqual(pending, [], `the entities and the migrations disagree:\n  ${pending.join('\n  ')}`);
+  });
+
+  it('checks and index predicates say what the migrations say (PostgreSQL normalises both sides)', async function () {
+    this.timeout(60_000);
+    // TypeORM compares a check only by name and an index without its WHERE: build the entities' own schema
+    // (what synchronize creates) next to the migrated one and compare PostgreSQL's definitions of both.
+    const fromEntities = `${schema}_entities`;
+    await prepareSchema(url, fromEntities);
+    // gen_random_uuid() for generated uuids, as the migrations use (TypeORM's default is uuid-ossp's function).
+    const sync = new DataSource({
+      ...createDataSource({ url, schema: fromEntities, poolSize: 1 }).options,
+      uuidExtension: 'pgcrypto',
+      migrations: [],
+    } as DataSourceOptions);
+    try {
+      await sync.initialize();
+      await sync.synchronize();
+      const checks = (s: string) =>
+        ds.query(
+          `SELECT c.conrelid::regclass::text AS t, c.conname AS name, pg_get_constraintdef(c.oid) AS def
+             FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+            WHERE n.nspname = $1 AND c.contype = 'c' ORDER BY 2`,
+          [s],
+        ) as Promise<Array<{ name: string; def: string }>>;
+      const predicates = (s: string) =>
+        ds.query(
+          `SELECT x.indexrelid::regclass::text AS name, am.amname AS method, x.indisunique AS "unique",
+                  pg_get_expr(x.indpred, x.indrelid) AS predicate
+             FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam
+             JOIN pg_namespace n ON n.oid = i.relnamespace
+            WHERE n.nspname = $1 ORDER BY 1`,
+          [s],
+        ) as Promise<Array<{ name: string; method: string; unique: boolean; predicate: string | null }>>;
+      const unqualified = <T extends { name: string }>(rows: T[], s: string) =>
+        rows.map((r) => ({ ...r, name: r.name.replace(`${s}.`, '') }));
+      const [migratedChecks, entityChecks] = [await checks(schema), await checks(fromEntities)];
+      assert.deepEqual(
+        entityChecks.map(({ name, def }) => ({ name, def })),
+        migratedChecks.map(({ name, def }) => ({ name, def })),
+        'check constraints',
+      );
+      const entityIndexes = new Map(unqualified(await predicates(fromEntities), fromEntities).map((r) => [r.name, r]));
+      const differing = unqualified(await predicates(schema), schema)
+        .filter((r) => entityIndexes.has(r.name))
+        .filter((r) => JSON.stringify(r) !== JSON.stringify(entityIndexes.get(r.name)))
+        .map((r) => `${r.name}: migration ${JSON.stringify(r)} vs entity ${JSON.stringify(entityIndexes.get(r.name))}`);
+      assert.deepEqual(differing, [], 'index method, uniqueness or WHERE');
+    } finally {
+      if (sync.isInitialized) await sync.destroy();
+      await dropSchema(url, fromEntities);
+    }
   });
 
   it('every table the migrations create has an entity, and every entity a table', async () => {
