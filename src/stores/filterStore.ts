@@ -39,7 +39,26 @@ const SELECT = `SELECT f.id, f.slug, f.name, f.category, f.description, f.params
   f.published, f.featured, f.usage_count, f.rating_sum, f.rating_count, f.created_at
   FROM stream_filters f LEFT JOIN users u ON u.id = f.creator_id`;
 
-function toView(r: any): FilterView {
+/** A row of SELECT: a filter with its creator's name (pg gives bigint as a string). */
+interface FilterRow {
+  id: string;
+  slug: string | null;
+  name: string;
+  category: string;
+  description: string;
+  params: ParamSpec[];
+  price: number;
+  creator_id: string | null;
+  creator_name: string | null;
+  published: boolean;
+  featured: boolean;
+  usage_count: string;
+  rating_sum: number;
+  rating_count: number;
+  created_at: Date;
+}
+
+function toView(r: FilterRow): FilterView {
   return {
     id: r.id,
     slug: r.slug,
@@ -49,7 +68,7 @@ function toView(r: any): FilterView {
     parameters: r.params,
     price: r.price,
     premium: r.price > 0,
-    creator: r.creator_id ? { id: r.creator_id, username: r.creator_name } : null,
+    creator: r.creator_id ? { id: r.creator_id, username: r.creator_name ?? '' } : null,
     published: r.published,
     featured: r.featured,
     usageCount: Number(r.usage_count),
@@ -99,7 +118,7 @@ export class FilterStore {
   }
 
   async get(id: string): Promise<FilterView | null> {
-    const [r] = await this.ds.query(`${SELECT} WHERE f.id = $1`, [id]);
+    const [r] = (await this.ds.query(`${SELECT} WHERE f.id = $1`, [id])) as FilterRow[];
     return r ? toView(r) : null;
   }
 
@@ -127,7 +146,7 @@ export class FilterStore {
       `SELECT count(*)::int AS n FROM stream_filters f WHERE ${where.join(' AND ')}`,
       args,
     );
-    return { filters: rows.map(toView), total: n };
+    return { filters: (rows as FilterRow[]).map(toView), total: n };
   }
 
   async featured(limit: number): Promise<FilterView[]> {
@@ -135,7 +154,7 @@ export class FilterStore {
       `${SELECT} WHERE f.published AND f.featured ORDER BY f.usage_count DESC, f.id LIMIT $1`,
       [limit],
     );
-    return rows.map(toView);
+    return (rows as FilterRow[]).map(toView);
   }
 
   /**
@@ -170,7 +189,7 @@ export class FilterStore {
        WHERE f.published ORDER BY t.score DESC, f.id LIMIT $1`,
       [limit],
     );
-    return rows.map((r: any) => ({
+    return (rows as Array<FilterRow & { score: string; uses: number }>).map((r) => ({
       ...toView(r),
       trendingScore: Math.round(Number(r.score) * 100) / 100,
       usesLast24h: r.uses,
@@ -186,7 +205,7 @@ export class FilterStore {
        WHERE f.published AND f.search @@ to_tsquery('simple', $1) ORDER BY rank DESC, f.usage_count DESC, f.id LIMIT $2`,
       [query, limit],
     );
-    return rows.map(toView);
+    return (rows as FilterRow[]).map(toView);
   }
 
   async owns(userId: string, filter: FilterView): Promise<boolean> {
@@ -367,7 +386,7 @@ export class FilterStore {
       `${SELECT} JOIN filter_favorites fav ON fav.filter_id = f.id AND fav.user_id = $1 ORDER BY fav.created_at DESC`,
       [userId],
     );
-    return rows.map(toView);
+    return (rows as FilterRow[]).map(toView);
   }
 
   async unlocked(userId: string): Promise<FilterView[]> {
@@ -375,12 +394,12 @@ export class FilterStore {
       `${SELECT} JOIN filter_unlocks ul ON ul.filter_id = f.id AND ul.user_id = $1 ORDER BY ul.created_at DESC`,
       [userId],
     );
-    return rows.map(toView);
+    return (rows as FilterRow[]).map(toView);
   }
 
   async created(userId: string): Promise<FilterView[]> {
     const rows = await this.ds.query(`${SELECT} WHERE f.creator_id = $1 ORDER BY f.created_at DESC`, [userId]);
-    return rows.map(toView);
+    return (rows as FilterRow[]).map(toView);
   }
 }
 
