@@ -1,31 +1,29 @@
 /**
  * The contract between stream filters and every room where users host a stream
- * (`live_stream`, `multihost`, `pk_battle`, `live_shopping`). The filters API reaches
- * the room with `matchMaker.remoteRoomCall(roomId, 'applyFilter' | 'removeFilter' | 'isHost', args)`,
+ * (`live_stream`, `multihost`, `pk_battle`, `live_shopping`). The filters API reaches the room
+ * through a typed room call, `roomCaller<HostFilterRoom>(...).call(roomId, 'rpcStreamFilter', op)`,
  * which also works when the room lives on another process.
  *
  * A host room:
  *  - has `filters: t.map(HostFilters)` in its state, keyed by host user id;
  *  - implements StreamHostRoom by delegating to the helpers below;
- *  - broadcasts `stream-filter:applied` / `stream-filter:removed` (done by the helpers).
+ *  - broadcasts `stream-filter:applied` / `stream-filter:removed` (done by the helpers; the channel's
+ *    names and payloads are in src/domain/filters/protocol.ts).
  */
-import type { Envelope } from './roomCall';
 import type { Room } from '@colyseus/core';
 import type { MapSchema } from '@colyseus/schema';
+import {
+  type ActiveFilterData,
+  type FilterAppliedPayload,
+  type FilterRemovedPayload,
+  StreamFilterEvents,
+  type StreamFilterOp,
+} from '../domain/filters/protocol';
 import { forbidden, notFound } from '../errors';
 import { ActiveFilter, HostFilters } from '../state/ActiveFilter';
+import type { Envelope } from './roomCall';
 
-export const StreamFilterEvents = {
-  applied: 'stream-filter:applied',
-  removed: 'stream-filter:removed',
-} as const;
-
-export interface ActiveFilterData {
-  filterId: string;
-  name: string;
-  category: string;
-  params: Record<string, unknown>;
-}
+export { type ActiveFilterData, StreamFilterEvents, type StreamFilterOp } from '../domain/filters/protocol';
 
 export interface StreamHostRoom {
   isHost(userId: string): boolean;
@@ -52,7 +50,8 @@ export function applyHostFilter(
   active.params = JSON.stringify(filter.params);
   active.appliedAt = Date.now();
   host.byCategory.set(filter.category, active);
-  room.broadcast(StreamFilterEvents.applied, { roomId: room.roomId, userId, ...filter });
+  const payload: FilterAppliedPayload = { roomId: room.roomId, userId, ...filter };
+  room.broadcast(StreamFilterEvents.applied, payload);
 }
 
 /** Removes filter `filterId` from `userId`'s stream; false when it was not applied. */
@@ -67,16 +66,13 @@ export function removeHostFilter(
   for (const [category, f] of host.byCategory) {
     if (f.filterId === filterId) {
       host.byCategory.delete(category);
-      room.broadcast(StreamFilterEvents.removed, { roomId: room.roomId, userId, filterId, category });
+      const payload: FilterRemovedPayload = { roomId: room.roomId, userId, filterId, category };
+      room.broadcast(StreamFilterEvents.removed, payload);
       return true;
     }
   }
   return false;
 }
-
-export type StreamFilterOp =
-  | { kind: 'apply'; userId: string; filter: ActiveFilterData }
-  | { kind: 'remove'; userId: string; filterId: string };
 
 /** What every room hosting a stream exposes to the filters API (typed room calls: src/rooms/roomCall.ts). */
 export interface HostFilterRoom {

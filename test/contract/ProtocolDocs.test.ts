@@ -26,7 +26,7 @@ import { InboxEvents } from '../../src/rooms/InboxRoom';
 import { PATCH_MS as SHOP_PATCH_MS } from '../../src/rooms/LiveShoppingRoom';
 import { LiveStreamEvents } from '../../src/rooms/LiveStreamRoom';
 import { PATCH_MS as PK_PATCH_MS } from '../../src/rooms/PkBattleRoom';
-import { StreamFilterEvents } from '../../src/rooms/streamHost';
+import { StreamFilterEvents } from '../../src/domain/filters/protocol';
 import {
   AdaptQualityBody,
   IceCandidateBody,
