@@ -29,6 +29,10 @@ function failIfStillRunning(): void {
         .map(([r, n]) => `${r} x${n}`)
         .join(', ')}. Something a test or the server started was not closed.`,
     );
+    // Mocha sets the exit code (its failure count) in an 'exit' listener of its own; this one runs after it.
+    process.on('exit', () => {
+      process.exitCode = 1;
+    });
     process.exit(1);
   }, EXIT_GRACE_MS).unref();
 }
