@@ -4,7 +4,7 @@ import cors from 'cors';
 import express from 'express';
 import helmet from 'helmet';
 import type { AppContext } from '../context';
-import type { Feature } from '../features';
+import type { Feature } from '../feature';
 import { sfuStatus } from '../rtc/sfu';
 import { webClient } from './webClient';
 import {

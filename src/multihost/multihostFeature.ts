@@ -1,5 +1,5 @@
 import { MhEvents } from '../domain/multihost/protocol';
-import type { Feature } from '../features';
+import type { Feature } from '../feature';
 import { multihostRoutes } from '../http/multihostRoutes';
 import { MultiHostRoom } from '../rooms/MultiHostRoom';
 import { roomExists } from '../rooms/roomCall';

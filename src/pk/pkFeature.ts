@@ -1,4 +1,4 @@
-import type { Feature } from '../features';
+import type { Feature } from '../feature';
 import { giftRoutes, pkAdminRoutes, pkRoutes } from '../http/pkRoutes';
 import { PkBattleRoom } from '../rooms/PkBattleRoom';
 import { roomExists } from '../rooms/roomCall';

@@ -1,4 +1,4 @@
-import type { Feature } from '../features';
+import type { Feature } from '../feature';
 import { productRoutes, shopAdminRoutes, shoppingRoutes } from '../http/shoppingRoutes';
 import { LiveShoppingRoom } from '../rooms/LiveShoppingRoom';
 import { roomExists } from '../rooms/roomCall';

@@ -4,9 +4,16 @@
  * announcements right after their commit batch, the battle's end (in-flight gifts settled first,
  * three attempts on the room clock), broadcasts, inbox notices, and timers on the room clock.
  */
-import type { Delayed } from '@colyseus/core';
+import type { Delayed, Room } from '@colyseus/core';
 import { ctx } from '../../context';
-import { type Command, type Effect, interruptedOnClose, type TimerKey, type Write } from '../../domain/pk/battle';
+import {
+  type Battle,
+  type Command,
+  type Effect,
+  interruptedOnClose,
+  type TimerKey,
+  type Write,
+} from '../../domain/pk/battle';
 import { type GiftEventItem, type PkAnnouncement, PkEvents } from '../../domain/pk/protocol';
 import type { BattleActivity, BattleResult } from '../../domain/pk/rules';
 import { giftEvent, scoresOf } from '../../domain/pk/scoring';
@@ -14,11 +21,18 @@ import { unreachable } from '../../domain/result';
 import { giftCommitter } from '../../pk/giftCommitter';
 import { pkResults } from '../../stores/pkResults';
 import { type GiftRecord, pkStore } from '../../stores/pkStore';
-import type { PkBattleRoom } from '../PkBattleRoom';
 import { safely } from '../safely';
 
 /** Attempts at recording a battle's end before it fails (spaced 200 ms, 400 ms on the room clock). */
 export const FINISH_ATTEMPTS = 3;
+
+/** What the effects need of their room (PkBattleRoom): the model, its command entry and the room's own tools. */
+export type BattleRoom = Room & {
+  readonly battle: Battle;
+  act(command: Command): Promise<GiftRecord | undefined>;
+  fail(err: unknown): void;
+  startMedia(): Promise<void>;
+};
 
 export class BattleEffects {
   private readonly timers = new Map<TimerKey, Delayed>();
@@ -29,7 +43,7 @@ export class BattleEffects {
   private finishing?: Promise<void>;
   private closing = false;
 
-  constructor(private readonly room: PkBattleRoom) {}
+  constructor(private readonly room: BattleRoom) {}
 
   /** Runs `effects` in order; answers the gift commit's record when there was one (the sender's ack). */
   async run(effects: readonly Effect[], now: number): Promise<GiftRecord | undefined> {
