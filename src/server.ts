@@ -17,6 +17,7 @@ import { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embeddedPostg
 import type { Feature } from './feature';
 import { features as allFeatures, roomDefinitions } from './features';
 import { buildApp, type HealthState } from './http/app';
+import { installFastOrderRoute } from './http/fastOrderRoute';
 import { logger } from './logger';
 import { restrictClientMatchmaking } from './rooms/roomCreation';
 import { Notifier } from './notify/notifier';
@@ -129,6 +130,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   restrictClientMatchmaking();
   for (const [name, room] of Object.entries(roomDefinitions(features, config))) gameServer.define(name, room);
   await gameServer.listen(port, config.HOST);
+  // The flash-sale order route, lean, in front of Colyseus' router and express (see the file).
+  if (features.some((f) => f.name === 'live-shopping')) installFastOrderRoute(httpServer, context);
   const actualPort = (httpServer.address() as AddressInfo).port;
   // @colyseus/testing reads the port from here to build its SDK URL.
   (gameServer as unknown as { port: number }).port = actualPort;

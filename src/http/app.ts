@@ -35,6 +35,17 @@ export interface HealthState {
   starting?: boolean;
 }
 
+/** The largest JSON body accepted (413 above); the lean order route (fastOrderRoute.ts) reads the same figure. */
+export const JSON_BODY_LIMIT = 256 * 1024;
+
+/** helmet's security headers, then CORS: every API answer carries them (the lean order route too). */
+export function securityHeaders(c: AppContext): express.RequestHandler[] {
+  return [
+    helmet(),
+    cors({ origin: c.config.CORS_ORIGIN === '*' ? true : c.config.CORS_ORIGIN.split(','), maxAge: 600 }),
+  ];
+}
+
 export function buildApp(c: AppContext, features: Feature[], health: HealthState): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -43,9 +54,8 @@ export function buildApp(c: AppContext, features: Feature[], health: HealthState
   app.use(accessLog(c));
   // The monitor is an SPA with inline scripts: it gets its own (operator-only) mount before helmet's CSP.
   app.use('/monitor', requireOperator(c), monitor({ columns: MONITOR_COLUMNS }) as unknown as express.RequestHandler);
-  app.use(helmet());
-  app.use(cors({ origin: c.config.CORS_ORIGIN === '*' ? true : c.config.CORS_ORIGIN.split(','), maxAge: 600 }));
-  app.use(express.json({ limit: '256kb' }));
+  for (const h of securityHeaders(c)) app.use(h);
+  app.use(express.json({ limit: JSON_BODY_LIMIT }));
   app.use(webClient(c.logger));
 
   app.get('/healthz', async (_req, res) => {

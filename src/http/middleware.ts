@@ -1,5 +1,6 @@
 /** Express middleware shared by every router: auth, operator/service auth, rate limits, errors. */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Presence } from '@colyseus/core';
 import {
@@ -134,10 +135,15 @@ export function requireService(c: AppContext): RequestHandler {
   };
 }
 
+/** The caller's `X-Request-Id` when it is a sane one, else a fresh id. */
+export function requestIdOf(headers: IncomingHttpHeaders): string {
+  const given = headers['x-request-id'];
+  return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
+}
+
 export function requestId(): RequestHandler {
   return (req, res, next) => {
-    const given = req.headers['x-request-id'];
-    req.id = typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
+    req.id = requestIdOf(req.headers);
     res.setHeader('X-Request-Id', req.id);
     next();
   };
@@ -146,29 +152,39 @@ export function requestId(): RequestHandler {
 /** One JSON line per request; never the query string (tokens ride WebSocket URLs). */
 export function accessLog(c: AppContext): RequestHandler {
   return (req, res, next) => {
-    // At LOG_LEVEL warn or above only failures (5xx) are logged: nothing to measure for the rest.
-    if (!c.logger.isLevelEnabled('info') && !c.logger.isLevelEnabled('error')) return next();
-    const start = process.hrtime.bigint();
-    res.on('finish', () => {
-      if (res.statusCode < 500 && !c.logger.isLevelEnabled('info')) return;
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      const entry = {
-        reqId: req.id,
-        method: req.method,
-        path: req.path,
-        status: res.statusCode,
-        ms: Math.round(ms * 10) / 10,
-        user: req.user?.id,
-      };
-      if (res.statusCode >= 500) c.logger.error(entry, 'request');
-      else c.logger.info(entry, 'request');
-    });
+    logAccess(c, req, res);
     next();
   };
 }
 
-const limited = (_req: Request, res: Response) =>
-  res.status(429).json({ success: false, message: 'Too many requests, slow down', code: ErrorCode.RATE_LIMITED });
+/**
+ * Logs `req` when `res` finishes (the access log's one line; the lean order route calls it too).
+ * At LOG_LEVEL warn or above only failures (5xx) are logged: nothing to measure for the rest.
+ */
+export function logAccess(
+  c: AppContext,
+  req: { id: string; method?: string; path: string; user?: AuthUser },
+  res: ServerResponse,
+): void {
+  if (!c.logger.isLevelEnabled('info') && !c.logger.isLevelEnabled('error')) return;
+  const start = process.hrtime.bigint();
+  res.on('finish', () => {
+    if (res.statusCode < 500 && !c.logger.isLevelEnabled('info')) return;
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    const entry = {
+      reqId: req.id,
+      method: req.method,
+      path: req.path,
+      status: res.statusCode,
+      ms: Math.round(ms * 10) / 10,
+      user: req.user?.id,
+    };
+    if (res.statusCode >= 500) c.logger.error(entry, 'request');
+    else c.logger.info(entry, 'request');
+  });
+}
+
+const limited = (_req: Request, res: Response) => res.status(429).json(RATE_LIMITED_BODY);
 
 /** Per-IP limit on auth routes (register/login). */
 export function authRateLimit(c: AppContext): RequestHandler {
@@ -182,10 +198,32 @@ export function authRateLimit(c: AppContext): RequestHandler {
   });
 }
 
-/** Per-user (or per-IP) limit on every write (POST/PUT/PATCH/DELETE) under /api; mount after apiAuth. */
-export function writeRateLimit(c: AppContext): RequestHandler {
+/** The body of every 429 a rate limit answers. */
+export const RATE_LIMITED_BODY = {
+  success: false,
+  message: 'Too many requests, slow down',
+  code: ErrorCode.RATE_LIMITED,
+};
+
+/** The write limit of one app: its middleware, and its store and figures for the lean order route to count in. */
+export interface WriteLimit {
+  middleware: RequestHandler;
+  store: Store;
+  limit: number;
+  windowMs: number;
+}
+const writeLimits = new WeakMap<AppContext, WriteLimit>();
+
+/**
+ * The write limit (one per context, so the lean order route in fastOrderRoute.ts counts in the same
+ * store as every other write: one limit per user, whichever path a request takes).
+ */
+export function writeLimit(c: AppContext): WriteLimit {
+  const known = writeLimits.get(c);
+  if (known) return known;
+  const store = rateLimitStore(c, 'write');
   const limiter = rateLimit({
-    store: rateLimitStore(c, 'write'),
+    store,
     windowMs: c.config.RATE_LIMIT_WINDOW_MS,
     limit: c.config.RATE_LIMIT_WRITE_MAX,
     standardHeaders: 'draft-7',
@@ -193,7 +231,19 @@ export function writeRateLimit(c: AppContext): RequestHandler {
     handler: limited,
     keyGenerator: (req) => req.user?.id ?? ipKeyGenerator(req.ip ?? '0.0.0.0'),
   });
-  return (req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : limiter(req, res, next));
+  const w: WriteLimit = {
+    middleware: (req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? next() : limiter(req, res, next)),
+    store,
+    limit: c.config.RATE_LIMIT_WRITE_MAX,
+    windowMs: c.config.RATE_LIMIT_WINDOW_MS,
+  };
+  writeLimits.set(c, w);
+  return w;
+}
+
+/** Per-user (or per-IP) limit on every write (POST/PUT/PATCH/DELETE) under /api; mount after apiAuth. */
+export function writeRateLimit(c: AppContext): RequestHandler {
+  return writeLimit(c).middleware;
 }
 
 /** Per-user (or per-IP) limit on reads (GET/HEAD) under /api, RATE_LIMIT_READ_MAX per window; mount after apiAuth. */
@@ -261,19 +311,26 @@ export function notFoundHandler(): RequestHandler {
 /** The one place errors become responses: `{ success: false, message, code }`. */
 export function errorHandler(c: AppContext): ErrorRequestHandler {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    let e = toAppError(err);
-    const bodyErr = err as { type?: string; status?: number };
-    if (!e && bodyErr?.type === 'entity.parse.failed') e = new AppError(ErrorCode.VALIDATION, 'Malformed JSON body');
-    if (!e && bodyErr?.type === 'entity.too.large') e = new AppError(ErrorCode.VALIDATION, 'Body too large', 413);
-    // A path with a malformed percent-encoding (`/api/pk-battles/%FF`): the router cannot decode the parameter.
-    if (!e && err instanceof URIError) e = new AppError(ErrorCode.VALIDATION, 'Malformed percent-encoding in the path');
-    if (!e) {
-      c.logger.error({ err, reqId: req.id, path: req.path }, 'unhandled error');
-      e = new AppError(ErrorCode.INTERNAL, 'Internal server error');
-    }
-    sendAppError(res, e);
+    sendAppError(res, errorAnswer(c, err, req));
   };
 }
+
+/** What a failure is answered with (unexpected ones are logged and become a bare 500). */
+export function errorAnswer(c: AppContext, err: unknown, req: { id: string; path: string }): AppError {
+  let e = toAppError(err);
+  const bodyErr = err as { type?: string; status?: number };
+  if (!e && bodyErr?.type === 'entity.parse.failed') e = MALFORMED_JSON();
+  if (!e && bodyErr?.type === 'entity.too.large') e = new AppError(ErrorCode.VALIDATION, 'Body too large', 413);
+  // A path with a malformed percent-encoding (`/api/pk-battles/%FF`): the router cannot decode the parameter.
+  if (!e && err instanceof URIError) e = new AppError(ErrorCode.VALIDATION, 'Malformed percent-encoding in the path');
+  if (!e) {
+    c.logger.error({ err, reqId: req.id, path: req.path }, 'unhandled error');
+    e = new AppError(ErrorCode.INTERNAL, 'Internal server error');
+  }
+  return e;
+}
+
+export const MALFORMED_JSON = () => new AppError(ErrorCode.VALIDATION, 'Malformed JSON body');
 
 /** The error body every failure gets: `{ success: false, message, code }` with the error's status. */
 export function sendAppError(res: Response, e: AppError): void {
