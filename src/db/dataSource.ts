@@ -39,7 +39,8 @@ export async function dropSchema(url: string, schema: string): Promise<void> {
   await ds.destroy();
 }
 
-const RETRYABLE = new Set(['40001', '40P01', '23505']);
+/** What inTransaction retries (PkStore.recordGifts too): serialization failure, deadlock, unique violation. */
+export const RETRYABLE = new Set(['40001', '40P01', '23505']);
 
 /**
  * Runs `fn` in a READ COMMITTED transaction and retries it (a few times) on

@@ -5,7 +5,7 @@
  * Methods that may join a caller's transaction take an optional `em`.
  */
 import type { DataSource, EntityManager } from 'typeorm';
-import { inTransaction, isUniqueViolation } from '../db/dataSource';
+import { inTransaction, isUniqueViolation, RETRYABLE } from '../db/dataSource';
 import {
   type BattleResult,
   type BattleStatus,
@@ -159,6 +159,42 @@ function toBattle(r: BattleSelectRow): BattleRow {
     endsAt: iso(r.ends_at),
     endedAt: iso(r.ended_at),
   };
+}
+
+/** One row of `pk_record_gifts` (see PkStore.recordGifts). */
+interface RecordedGiftRow {
+  o_k: number;
+  o_outcome: 'prior' | 'paid' | 'short';
+  o_balance: string;
+  o_gift_id: string | null;
+  o_count: number | null;
+  o_coins: string | null;
+  o_host_coins: string | null;
+  o_platform_coins: string | null;
+  o_recipient_id: string | null;
+}
+
+/**
+ * `pk_record_gifts` as one autocommitted statement (committed when it returns), retried a few times on what
+ * inTransaction retries (a concurrent twin's unique violation, a deadlock, a serialization failure): the
+ * retry finds the twin's rows and replays them. A host row that is gone (P0002) fails the batch as 404 User.
+ */
+async function recordGiftsOnce(ds: DataSource, params: unknown[][], attempts = 4): Promise<RecordedGiftRow[]> {
+  for (let i = 1; ; i++) {
+    try {
+      return await ds.query(
+        `SELECT * FROM pk_record_gifts($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::bigint[],
+           $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[])`,
+        params,
+      );
+    } catch (err) {
+      const code =
+        (err as { code?: string; driverError?: { code?: string } }).driverError?.code ??
+        (err as { code?: string }).code;
+      if (code === 'P0002') throw notFound('User');
+      if (i >= attempts || !code || !RETRYABLE.has(code)) throw err;
+    }
+  }
 }
 
 export class PkStore {
@@ -321,124 +357,75 @@ export class PkStore {
   // --- gifts ----------------------------------------------------------------------
 
   /**
-   * Group commit of gifts (one transaction for every gift of every battle of this process
-   * that arrived within the commit window): for each gift the sender pays,
-   * the gift row is written and the receiving host is credited its share — all of it or,
-   * for a gift that fails (short balance), none of it. A (battle, sender, requestId) seen
-   * before, in the database or earlier in the batch, returns the first result.
+   * Group commit of gifts (one statement, `pk_record_gifts` — migration GiftCommitFunction — for every gift
+   * of every battle of this process that arrived within the commit window): for each gift the sender pays,
+   * the gift row is written and the receiving host is credited its share — all of it or, for a gift that
+   * fails (short balance), none of it. A (battle, sender, requestId) seen before, in the database or earlier
+   * in the batch, returns the first result. Coins, the split (splitGift) and ledger keys are computed here;
+   * the function applies them in one round trip (it was eight), retried on a concurrent twin's race.
    */
-  recordGifts(inputs: GiftInput[]): Promise<Array<GiftRecord | AppError>> {
-    return inTransaction(this.ds, async (em) => {
-      const out: Array<GiftRecord | AppError> = new Array(inputs.length);
-      const prior = new Map<string, GiftRecord>();
-      if (inputs.length) {
-        const rows = await em.query(
-          `SELECT g.battle_id, g.sender_id, g.request_id, g.gift_id, g.count, g.coins, g.host_coins, g.platform_coins, g.recipient_id,
-                  u.coins AS balance
-           FROM pk_battle_gifts g JOIN users u ON u.id = g.sender_id
-           JOIN unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(battle_id, sender_id, request_id)
-             ON k.battle_id = g.battle_id AND k.sender_id = g.sender_id AND k.request_id = g.request_id`,
-          [inputs.map((i) => i.battleId), inputs.map((i) => i.senderId), inputs.map((i) => i.requestId)],
-        );
-        for (const p of rows) {
-          prior.set(`${p.battle_id}:${p.sender_id}:${p.request_id}`, {
-            giftId: p.gift_id,
-            senderId: p.sender_id,
-            recipientId: p.recipient_id,
-            count: p.count,
-            coins: p.coins,
-            hostCoins: p.host_coins,
-            platformCoins: p.platform_coins,
-            requestId: p.request_id,
-            balance: Number(p.balance),
-            replayed: true,
-          });
-        }
-      }
-      const fresh: Array<{ i: number; input: GiftInput; coins: number; hostCoins: number; platformCoins: number }> = [];
-      const firstInBatch = new Map<string, number>();
-      for (const [i, input] of inputs.entries()) {
-        const key = `${input.battleId}:${input.senderId}:${input.requestId}`;
-        if (prior.has(key) || firstInBatch.has(key)) continue; // resolved below
-        firstInBatch.set(key, i);
+  async recordGifts(inputs: GiftInput[]): Promise<Array<GiftRecord | AppError>> {
+    // In-batch duplicates are resolved here: the database sees each (battle, sender, requestId) once.
+    const unique: Array<{ input: GiftInput; coins: number; hostCoins: number; platformCoins: number }> = [];
+    const slotOf = new Map<string, number>();
+    const slots = inputs.map((input) => {
+      const key = `${input.battleId}:${input.senderId}:${input.requestId}`;
+      let slot = slotOf.get(key);
+      if (slot === undefined) {
+        slot = unique.length;
+        slotOf.set(key, slot);
         const coins = input.gift.coins * input.count;
-        fresh.push({ i, input, coins, ...splitGift(coins, input.hostShare) });
+        unique.push({ input, coins, ...splitGift(coins, input.hostShare) });
       }
-      const debits = await this.wallet.applyBatch(
-        em,
-        fresh.map((f) => ({
-          sign: -1 as const,
-          userId: f.input.senderId,
-          amount: f.coins,
-          reason: 'pk_gift',
-          reference: `pk:${f.input.battleId}`,
-          idempotencyKey: ledgerKey('pk-gift', f.input.battleId, f.input.requestId),
-        })),
-      );
-      const paid = fresh.filter((f, k) => {
-        const d = debits[k]!;
-        if (!d.ok) out[f.i] = d.error;
-        else
-          out[f.i] = {
-            giftId: f.input.gift.id,
-            senderId: f.input.senderId,
-            recipientId: f.input.recipientId,
-            count: f.input.count,
-            coins: f.coins,
-            hostCoins: f.hostCoins,
-            platformCoins: f.platformCoins,
-            requestId: f.input.requestId,
-            balance: d.balance,
-            replayed: false,
-          };
-        return d.ok;
-      });
-      if (paid.length) {
-        const params: unknown[] = [];
-        const values = paid.map((f) => {
-          params.push(
-            f.input.battleId,
-            f.input.senderId,
-            f.input.recipientId,
-            f.input.gift.id,
-            f.input.count,
-            f.coins,
-            f.hostCoins,
-            f.platformCoins,
-            f.input.requestId,
-          );
-          const n = params.length;
-          return `(${Array.from({ length: 9 }, (_, k) => `$${n - 8 + k}`).join(', ')})`;
-        });
-        await em.query(
-          `INSERT INTO pk_battle_gifts (battle_id, sender_id, recipient_id, gift_id, count, coins, host_coins, platform_coins, request_id)
-           VALUES ${values.join(', ')}`,
-          params,
-        );
-        // Hosts last: their rows are the hot ones, so their locks are held for the shortest time.
-        const credits = await this.wallet.applyBatch(
-          em,
-          paid
-            .filter((f) => f.hostCoins > 0)
-            .map((f) => ({
-              sign: 1 as const,
-              userId: f.input.recipientId,
-              amount: f.hostCoins,
-              reason: 'pk_gift_earning',
-              reference: `pk:${f.input.battleId}`,
-              idempotencyKey: ledgerKey('pk-earn', f.input.battleId, f.input.senderId, f.input.requestId),
-            })),
-        );
-        const failed = credits.find((c) => !c.ok);
-        if (failed && !failed.ok) throw failed.error; // a host row vanished: undo the whole batch
+      return slot;
+    });
+    if (!unique.length) return [];
+    const col = <T>(f: (u: (typeof unique)[number]) => T) => unique.map(f);
+    const params = [
+      col((u) => u.input.battleId),
+      col((u) => u.input.senderId),
+      col((u) => u.input.recipientId),
+      col((u) => u.input.gift.id),
+      col((u) => u.input.count),
+      col((u) => u.coins),
+      col((u) => u.hostCoins),
+      col((u) => u.platformCoins),
+      col((u) => u.input.requestId),
+      col((u) => `pk:${u.input.battleId}`),
+      col((u) => ledgerKey('pk-gift', u.input.battleId, u.input.requestId)),
+      col((u) => ledgerKey('pk-earn', u.input.battleId, u.input.senderId, u.input.requestId)),
+    ];
+    const rows = await recordGiftsOnce(this.ds, params);
+    const results: Array<GiftRecord | AppError | undefined> = new Array(unique.length);
+    for (const r of rows) {
+      const u = unique[r.o_k - 1]!;
+      if (r.o_outcome === 'short') {
+        results[r.o_k - 1] = new AppError(ErrorCode.INSUFFICIENT_COINS, `Insufficient coins: ${u.coins} needed`);
+        continue;
       }
-      for (const [i, input] of inputs.entries()) {
-        if (out[i]) continue;
-        const key = `${input.battleId}:${input.senderId}:${input.requestId}`;
-        const first = prior.get(key) ?? (out[firstInBatch.get(key)!] as GiftRecord | AppError);
-        out[i] = first instanceof AppError ? first : { ...first, replayed: true };
+      const prior = r.o_outcome === 'prior';
+      results[r.o_k - 1] = {
+        giftId: prior ? r.o_gift_id! : u.input.gift.id,
+        senderId: u.input.senderId,
+        recipientId: prior ? r.o_recipient_id! : u.input.recipientId,
+        count: prior ? r.o_count! : u.input.count,
+        coins: prior ? Number(r.o_coins) : u.coins,
+        hostCoins: prior ? Number(r.o_host_coins) : u.hostCoins,
+        platformCoins: prior ? Number(r.o_platform_coins) : u.platformCoins,
+        requestId: u.input.requestId,
+        balance: Number(r.o_balance),
+        replayed: prior,
+      };
+    }
+    const seen = new Set<number>();
+    return slots.map((slot) => {
+      const first = results[slot];
+      if (!first) throw new AppError(ErrorCode.INTERNAL, 'pk_record_gifts left a gift without an outcome');
+      if (!seen.has(slot)) {
+        seen.add(slot);
+        return first;
       }
-      return out;
+      return first instanceof AppError ? first : { ...first, replayed: true };
     });
   }
 
