@@ -1,5 +1,7 @@
 /**
- * The coin ledger: the only code that changes a balance. Every movement is one
+ * The coin ledger: the only code that changes a balance, with one exception that applies the same rules in
+ * SQL for the hottest path: PK gift batches (`pk_record_gifts`, migration GiftCommitFunction, called by
+ * PkStore.recordGifts: the same conditional UPDATE and one ledger row per movement). Every movement is one
  * ledger row (user, signed amount, balance after, reason, reference, idempotency
  * key) written in the same transaction as the balance update.
  *
