@@ -18,7 +18,7 @@ import {
   winRate,
 } from '../domain/pk/rules';
 import type { CatalogGift } from '../domain/pk/scoring';
-import { AppError, ErrorCode, conflict, invalidState } from '../errors';
+import { AppError, ErrorCode, conflict, invalidState, notFound } from '../errors';
 import { ctx } from '../context';
 import { ledgerKey, type WalletStore } from './walletStore';
 
