@@ -72,7 +72,7 @@ describe('Gift commit (PkStore.recordGifts in one statement)', function () {
       gift(rich!, a!, heart, 3, 'r1'),
       gift(poor!, b!, rose, 1, 'p1'),
       gift(poor!, b!, heart, 2, 'p2'), // 2 hearts: more than is left after the rose
-      gift(rich!, b!, rose, 2, 'r2'),
+      gift(rich!, b!, rose, 2, 'r2 "quoted", {braced} \\ NULL'), // travels in a SQL array literal
       gift(rich!, a!, heart, 3, 'r1'), // a retry inside the batch
       gift(poor!, a!, heart, 1, 'p3'), // after the refused one: still paid
     ];
@@ -95,6 +95,11 @@ describe('Gift commit (PkStore.recordGifts in one statement)', function () {
     assert.ok(out[2] instanceof AppError && out[2].code === ErrorCode.INSUFFICIENT_COINS, String(out[2]));
     assert.equal(out[2].message, `Insufficient coins: ${2 * heart.coins} needed`);
     assert.equal(record(out[3]).balance, richStart - 3 * heart.coins - 2 * rose.coins);
+    const [stored] = await server().context.ds.query(
+      'SELECT request_id FROM pk_battle_gifts WHERE sender_id = $1 AND gift_id = $2',
+      [rich!.id, 'rose'],
+    );
+    assert.equal(stored.request_id, batch[3]!.requestId, 'the request id is stored as sent');
     assert.deepEqual(out[4], { ...r1, replayed: true });
     assert.equal(record(out[5]).balance, 0);
 
