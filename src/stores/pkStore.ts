@@ -13,14 +13,13 @@ import {
   type HostResult,
   type LeaderboardPeriod,
   periodStart,
-  splitGift,
   type UnplayedStatus,
   winRate,
 } from '../domain/pk/rules';
-import type { CatalogGift } from '../domain/pk/scoring';
+import { type CatalogGift, giftValue } from '../domain/pk/scoring';
 import { AppError, ErrorCode, conflict, invalidState, notFound } from '../errors';
 import { ctx } from '../context';
-import { ledgerKey, type WalletStore } from './walletStore';
+import { ledgerKey } from './walletStore';
 
 /** A gift of the catalog (the domain's CatalogGift). */
 export type GiftRow = CatalogGift;
@@ -198,10 +197,7 @@ async function recordGiftsOnce(ds: DataSource, params: unknown[][], attempts = 4
 }
 
 export class PkStore {
-  constructor(
-    private readonly ds: DataSource,
-    private readonly wallet: WalletStore,
-  ) {}
+  constructor(private readonly ds: DataSource) {}
 
   private q(em?: EntityManager): EntityManager {
     return em ?? this.ds.manager;
@@ -361,7 +357,7 @@ export class PkStore {
    * of every battle of this process that arrived within the commit window): for each gift the sender pays,
    * the gift row is written and the receiving host is credited its share — all of it or, for a gift that
    * fails (short balance), none of it. A (battle, sender, requestId) seen before, in the database or earlier
-   * in the batch, returns the first result. Coins, the split (splitGift) and ledger keys are computed here;
+   * in the batch, returns the first result. Coins and the split (giftValue, src/domain/pk/scoring.ts) and ledger keys are computed here;
    * the function applies them in one round trip (it was eight), retried on a concurrent twin's race.
    */
   async recordGifts(inputs: GiftInput[]): Promise<Array<GiftRecord | AppError>> {
@@ -374,8 +370,7 @@ export class PkStore {
       if (slot === undefined) {
         slot = unique.length;
         slotOf.set(key, slot);
-        const coins = input.gift.coins * input.count;
-        unique.push({ input, coins, ...splitGift(coins, input.hostShare) });
+        unique.push({ input, ...giftValue(input.gift.coins, input.count, input.hostShare) });
       }
       return slot;
     });
@@ -661,6 +656,6 @@ let cached: { ds: DataSource; store: PkStore } | undefined;
 /** The process's PkStore, built on the shared data source and wallet. */
 export function pkStore(): PkStore {
   const c = ctx();
-  if (cached?.ds !== c.ds) cached = { ds: c.ds, store: new PkStore(c.ds, c.wallet) };
+  if (cached?.ds !== c.ds) cached = { ds: c.ds, store: new PkStore(c.ds) };
   return cached.store;
 }

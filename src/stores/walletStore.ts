@@ -52,12 +52,6 @@ export interface TransferResult {
   replayed: boolean;
 }
 
-/** One movement of a batch: `sign` -1 debits, +1 credits. */
-export interface BatchMovement extends Movement {
-  sign: 1 | -1;
-}
-export type BatchOutcome = { ok: true; balance: number; entry: number } | { ok: false; error: AppError };
-
 export interface LedgerRow {
   id: string;
   amount: number;
@@ -149,110 +143,6 @@ export class WalletStore {
       const credit = await move(tx, { ...base, userId: t.to }, 1);
       return { debit, credit, replayed: debit.replayed && credit.replayed };
     });
-  }
-
-  /**
-   * Many movements inside the caller's transaction, in few statements (group commit for
-   * hot paths like gift storms): debits are summed per user into one UPDATE for all users
-   * who can pay their whole share (a user who cannot is retried debit by debit, in order,
-   * so each may fail alone with INSUFFICIENT_COINS); credits are summed into one UPDATE per
-   * user after the debits; every ledger row goes in one INSERT. Callers drop replays first: a reused key
-   * fails the INSERT, which aborts the transaction (and inTransaction retries it).
-   */
-  async applyBatch(em: EntityManager, ops: BatchMovement[]): Promise<BatchOutcome[]> {
-    for (const m of ops) check(m);
-    const out: BatchOutcome[] = new Array(ops.length);
-    const rows: Array<{ m: BatchMovement; balance: number; i: number }> = [];
-    // Debits, grouped by user: one UPDATE for every user whose whole share fits their balance;
-    // a user who cannot pay for all of theirs falls back to one conditional UPDATE per debit, in order.
-    const debitsByUser = new Map<string, Array<{ m: BatchMovement; i: number }>>();
-    for (const [i, m] of ops.entries()) {
-      if (m.sign > 0) continue;
-      if (!debitsByUser.has(m.userId)) debitsByUser.set(m.userId, []);
-      debitsByUser.get(m.userId)!.push({ m, i });
-    }
-    if (debitsByUser.size) {
-      const ids = [...debitsByUser.keys()].sort();
-      const totals = ids.map((id) => debitsByUser.get(id)!.reduce((a, x) => a + x.m.amount, 0));
-      const [paid] = (await em.query(
-        `UPDATE users u SET coins = u.coins - d.total, updated_at = now()
-         FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::bigint[]) AS total) d
-         WHERE u.id = d.id AND u.coins >= d.total RETURNING u.id, u.coins`,
-        [ids, totals],
-      )) as [Array<{ id: string; coins: string }>, number];
-      const after = new Map(paid.map((r) => [r.id, Number(r.coins)]));
-      for (const [userId, list] of debitsByUser) {
-        const final = after.get(userId);
-        if (final !== undefined) {
-          // Balances after each debit, in order, ending at the final balance.
-          let running = final + list.reduce((a, x) => a + x.m.amount, 0);
-          for (const x of list) {
-            running -= x.m.amount;
-            rows.push({ m: x.m, balance: running, i: x.i });
-          }
-          continue;
-        }
-        for (const x of list) {
-          const [found] = (await em.query(
-            'UPDATE users SET coins = coins - $1, updated_at = now() WHERE id = $2 AND coins >= $1 RETURNING coins',
-            [x.m.amount, userId],
-          )) as [Array<{ coins: string }>, number];
-          if (found.length === 0) {
-            out[x.i] = {
-              ok: false,
-              error: new AppError(ErrorCode.INSUFFICIENT_COINS, `Insufficient coins: ${x.m.amount} needed`),
-            };
-          } else rows.push({ m: x.m, balance: Number(found[0]!.coins), i: x.i });
-        }
-      }
-    }
-    const credits = new Map<string, Array<{ m: BatchMovement; i: number }>>();
-    for (const [i, m] of ops.entries()) {
-      if (m.sign < 0) continue;
-      if (!credits.has(m.userId)) credits.set(m.userId, []);
-      credits.get(m.userId)!.push({ m, i });
-    }
-    if (credits.size) {
-      // Every credited user in one UPDATE (ordered by id, so concurrent batches lock rows in the same order).
-      const ids = [...credits.keys()].sort();
-      const sums = ids.map((id) => credits.get(id)!.reduce((a, x) => a + x.m.amount, 0));
-      const [credited] = (await em.query(
-        `UPDATE users u SET coins = u.coins + d.total, updated_at = now()
-         FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::bigint[]) AS total) d
-         WHERE u.id = d.id RETURNING u.id, u.coins`,
-        [ids, sums],
-      )) as [Array<{ id: string; coins: string }>, number];
-      const after = new Map(credited.map((r) => [r.id, Number(r.coins)]));
-      for (const [k, userId] of ids.entries()) {
-        const list = credits.get(userId)!;
-        const final = after.get(userId);
-        if (final === undefined) {
-          for (const x of list) out[x.i] = { ok: false, error: notFound('User') };
-          continue;
-        }
-        let running = final - sums[k]!;
-        for (const x of list) {
-          running += x.m.amount;
-          rows.push({ m: x.m, balance: running, i: x.i });
-        }
-      }
-    }
-    if (rows.length) {
-      const params: unknown[] = [];
-      const values = rows.map(({ m, balance }) => {
-        params.push(m.userId, m.sign * m.amount, balance, m.reason, m.reference ?? null, m.idempotencyKey);
-        const n = params.length;
-        return `($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
-      });
-      const inserted: Array<{ id: string }> = await em.query(
-        `INSERT INTO ledger_entries (user_id, amount, balance_after, reason, reference, idempotency_key) VALUES ${values.join(', ')} RETURNING id`,
-        params,
-      );
-      rows.forEach((r, k) => {
-        out[r.i] = { ok: true, balance: r.balance, entry: Number(inserted[k]!.id) };
-      });
-    }
-    return out;
   }
 
   async balance(userId: string, em?: EntityManager): Promise<number> {

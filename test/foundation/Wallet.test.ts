@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { inTransaction } from '../../src/db/dataSource';
 import { ErrorCode } from '../../src/errors';
 import { api, operatorHeaders, registerUser, server } from '../helpers';
 
@@ -124,38 +123,5 @@ describe('Wallet and ledger', () => {
       body: { amount: -5, idempotencyKey: 'x' },
     });
     assert.equal(bad.status, 400);
-  });
-});
-
-describe('Wallet batches', () => {
-  it('applyBatch: debits fail alone when short, credits sum per user, every row has its running balance', async () => {
-    const wallet = server().context.wallet;
-    const [payer, host] = await Promise.all([registerUser('bp'), registerUser('bh')]);
-    const start = await wallet.balance(payer.id);
-    const hostStart = await wallet.balance(host.id);
-    const big = start - 5; // leaves 5: the next 10-coin debit must fail, a 5-coin one must pass
-    const out = await inTransaction(server().context.ds, (em) =>
-      wallet.applyBatch(em, [
-        { sign: -1, userId: payer.id, amount: big, reason: 't', idempotencyKey: randomUUID() },
-        { sign: -1, userId: payer.id, amount: 10, reason: 't', idempotencyKey: randomUUID() },
-        { sign: -1, userId: payer.id, amount: 5, reason: 't', idempotencyKey: randomUUID() },
-        { sign: 1, userId: host.id, amount: 7, reason: 't', idempotencyKey: randomUUID() },
-        { sign: 1, userId: host.id, amount: 3, reason: 't', idempotencyKey: randomUUID() },
-      ]),
-    );
-    assert.deepEqual(
-      out.map((o) => (o.ok ? o.balance : o.error.code)),
-      [5, 'INSUFFICIENT_COINS', 0, hostStart + 7, hostStart + 10],
-    );
-    assert.equal(await wallet.balance(payer.id), 0);
-    assert.equal(await wallet.balance(host.id), hostStart + 10);
-    const rows = await server().context.ds.query(
-      "SELECT amount::int, balance_after::int FROM ledger_entries WHERE user_id = $1 AND reason = 't' ORDER BY id",
-      [host.id],
-    );
-    assert.deepEqual(rows, [
-      { amount: 7, balance_after: hostStart + 7 },
-      { amount: 3, balance_after: hostStart + 10 },
-    ]);
   });
 });
