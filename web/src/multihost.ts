@@ -1,6 +1,6 @@
 /** Multi-host: the tiles of the session's layout, each with that host's video. */
 import { api, roomClient } from './api';
-import { createMedia, expose, logRoomErrors, signedIn } from './page';
+import { createMedia, expose, hasSfu, logRoomErrors, signedIn } from './page';
 import { $, h, log, param, show } from './ui';
 
 async function open(sessionId: string, meId: string): Promise<void> {
@@ -44,9 +44,12 @@ async function open(sessionId: string, meId: string): Promise<void> {
   if (isHost()) {
     const local = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 }, audio: true });
     streams.set(meId, local);
-    const media = createMedia(room, {
-      local,
-      shouldOffer: (_userId, reason) => reason === 'existing', // the host who arrives offers to those on stage
+  }
+  // Hosts publish and see each other (mesh without an SFU); viewers watch only through the SFU.
+  if (isHost() || (await hasSfu())) {
+    const media = await createMedia(room, {
+      local: streams.get(meId),
+      shouldOffer: (_userId, reason) => reason === 'existing', // mesh: the host who arrives offers to those on stage
       onRemote: (userId, stream) => {
         streams.set(userId, stream);
         render(room.state);
@@ -54,10 +57,8 @@ async function open(sessionId: string, meId: string): Promise<void> {
       onGone: (userId) => streams.delete(userId),
     });
     media.join();
-    expose({ media });
   } else {
-    $('#mh-note').textContent =
-      'Viewers see the hosts’ video when the server runs an SFU; on the mesh only hosts on stage exchange video.';
+    $('#mh-note').textContent = 'This server runs no SFU: only hosts on stage exchange video (mesh).';
   }
   expose({ room });
 }

@@ -2,6 +2,7 @@
 import type { Room } from '@colyseus/sdk';
 import { api, session, signIn, signOut, type User } from './api';
 import { MeshMedia, type MediaOptions } from './media';
+import { SfuMedia } from './sfu';
 import { $, h, log } from './ui';
 
 /**
@@ -56,18 +57,31 @@ export async function balance(): Promise<number> {
   return (await api<{ balance: number }>('GET', '/api/wallet?limit=1')).balance;
 }
 
+export type Media = MeshMedia | SfuMedia;
+
+let sfuChecked: Promise<boolean> | undefined;
+/** Does the server run an SFU? `/healthz` says `checks.sfu`: "ok" or "down" (restarting), or "disabled". */
+export function hasSfu(): Promise<boolean> {
+  sfuChecked ??= fetch('/healthz')
+    .then((res) => res.json())
+    .then((body: { checks?: { sfu?: string } }) => !!body.checks?.sfu && body.checks.sfu !== 'disabled')
+    .catch(() => false);
+  return sfuChecked;
+}
+
 /**
- * The media path of a room. Today every room uses the mesh (MeshMedia); when the server offers
- * an SFU (webrtc:publish / webrtc:subscribe), this is the one place that picks it.
+ * The media path of a room, the one place that picks it: through the SFU when the server has one
+ * (hosts publish once, everyone else subscribes to `state.feeds`), else the mesh (MeshMedia).
  */
-export function createMedia(room: Room, opts: MediaOptions): MeshMedia {
-  const media = new MeshMedia(room, {
+export async function createMedia(room: Room, opts: MediaOptions): Promise<Media> {
+  const all = {
     ...opts,
-    onError: (e) => {
+    onError: (e: { type: string; code: string; message: string }) => {
       log(`${e.type}: ${e.code} ${e.message}`, 'error');
       opts.onError?.(e);
     },
-  });
+  };
+  const media = (await hasSfu()) ? new SfuMedia(room, all) : new MeshMedia(room, all);
   expose({ media, framesDecoded: () => framesDecoded(media) });
   return media;
 }
@@ -79,7 +93,7 @@ export function expose(values: Record<string, unknown>): void {
 }
 
 /** Frames decoded across a media's peer connections (what a person sees as a moving picture). */
-export async function framesDecoded(media: MeshMedia): Promise<number> {
+export async function framesDecoded(media: Media): Promise<number> {
   let frames = 0;
   for (const pc of media.pcs.values()) {
     const stats = await pc.getStats();

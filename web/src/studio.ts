@@ -1,7 +1,7 @@
 /** Studio: a host goes live with the camera, runs PK battles and shopping streams. */
 import type { Room } from '@colyseus/sdk';
 import { api, roomClient } from './api';
-import { createMedia, expose, logRoomErrors, signedIn } from './page';
+import { createMedia, expose, hasSfu, logRoomErrors, signedIn } from './page';
 import { $, h, log, show } from './ui';
 
 let camera: MediaStream | undefined;
@@ -32,9 +32,9 @@ async function goLive(resume?: string): Promise<void> {
     ? await api('GET', `/api/webrtc/stream/${resume}/join`) // still live after a reload: 404/409 otherwise
     : await api('POST', '/api/webrtc/stream/start', { title }); // { streamId, roomId, iceServers }
   const room = await roomClient().joinById(stream.roomId);
-  const media = createMedia(room, {
-    local, // added to each viewer's connection before answering its offer
-    shouldOffer: () => false, // viewers offer to the host (again when the host rejoins)
+  const media = await createMedia(room, {
+    local, // published once to the SFU, or (mesh) added to each viewer's connection before answering its offer
+    shouldOffer: () => false, // mesh: viewers offer to the host (again when the host rejoins)
     onRemote: () => undefined, // viewers send nothing
   });
   media.join();
@@ -67,9 +67,9 @@ async function joinBattle(battleId: string, roomId: string): Promise<void> {
   const room = await roomClient().joinById(roomId);
   logRoomErrors(room);
   const remote = $<HTMLVideoElement>('#opponent');
-  const media = createMedia(room, {
+  const media = await createMedia(room, {
     local,
-    shouldOffer: (_userId, reason) => reason === 'existing', // the host who joins second offers
+    shouldOffer: (_userId, reason) => reason === 'existing', // mesh: the host who joins second offers
     onRemote: (_userId, stream) => show(remote, stream),
   });
   room.onStateChange((s: any) => {
@@ -134,6 +134,9 @@ async function openShop(): Promise<void> {
   );
   $('#shop-products').hidden = false;
   expose({ shopRoom: room, shopSessionId: s.sessionId });
+  // Buyers see the seller through the SFU (a shopping room has no mesh).
+  if (await hasSfu())
+    (await createMedia(room, { local: await getCamera(), shouldOffer: () => false, onRemote: () => undefined })).join();
 }
 
 async function addProduct(flash: boolean): Promise<void> {

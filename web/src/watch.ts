@@ -1,6 +1,6 @@
 /** Watch: the live list, and a viewer of a solo stream, a PK battle or a shopping stream. */
 import { api, roomClient, uuid } from './api';
-import { balance, createMedia, expose, logRoomErrors, signedIn } from './page';
+import { balance, createMedia, expose, hasSfu, logRoomErrors, signedIn } from './page';
 import { $, h, log, money, param, show } from './ui';
 
 const main = $('#main');
@@ -44,8 +44,8 @@ async function watchStream(streamId: string): Promise<void> {
   // #region docs:viewer
   const info = await api('GET', `/api/webrtc/stream/${streamId}/join`); // { roomId, title, host, iceServers }
   const room = await roomClient().joinById(info.roomId);
-  const media = createMedia(room, {
-    shouldOffer: (userId) => userId === info.host.id, // a viewer offers only to the host, receive-only
+  const media = await createMedia(room, {
+    shouldOffer: (userId) => userId === info.host.id, // mesh: a viewer offers only to the host, receive-only
     onRemote: (_userId, stream) => attach(stream), // the host's camera
   });
   media.join();
@@ -76,6 +76,7 @@ async function watchBattle(battleId: string): Promise<void> {
       'div',
       { class: 'side', id: `side-${key}` },
       h('h3', { class: 'name' }),
+      Object.assign(h('video', { autoplay: '', playsinline: '', hidden: '' }), { muted: true }),
       h('div', { class: 'score', id: `score-${key}` }, '0'),
       h('div', { class: 'gifts' }),
     );
@@ -126,6 +127,21 @@ async function watchBattle(battleId: string): Promise<void> {
     for (const [userId, score] of Object.entries(e.scores)) setScore(userId, score as number);
   });
   room.onMessage('pk-battle:gift-accepted', (a: any) => ($('#coins').textContent = String(a.balance)));
+  // Both hosts' cameras, through the SFU (viewers have no mesh path in a battle).
+  if (await hasSfu())
+    (
+      await createMedia(room, {
+        shouldOffer: () => false,
+        onRemote: (userId, stream) => {
+          for (const key of ['A', 'B'] as const) {
+            const video = $<HTMLVideoElement>(`#side-${key} video`);
+            if (hosts[key] !== userId) continue;
+            video.hidden = false;
+            show(video, stream);
+          }
+        },
+      })
+    ).join();
   room.onMessage('pk-battle:ended', (e: any) => {
     for (const [userId, score] of Object.entries(e.scores)) setScore(userId, score as number);
     const winner = e.winner === hosts.A ? $('#side-A .name').textContent : $('#side-B .name').textContent;
@@ -143,6 +159,7 @@ async function watchShop(sessionId: string): Promise<void> {
   main.replaceChildren(
     h('h2', {}, shop.title),
     h('p', {}, 'Seller: ', h('b', {}, shop.sellerName ?? ''), ' · viewers ', h('span', { id: 'viewers' })),
+    h('video', { id: 'seller', autoplay: '', playsinline: '', hidden: '' }),
     h('div', { id: 'pinned', class: 'card', hidden: '' }),
     h('p', { id: 'order-status' }),
   );
@@ -190,6 +207,18 @@ async function watchShop(sessionId: string): Promise<void> {
     $('#order-status').textContent = `Ordered ${r.order.quantity} for ${money(r.order.total, r.order.currency)}`;
   });
   room.onMessage('live-shopping:error', (e: any) => ($('#order-status').textContent = `${e.code}: ${e.message}`));
+  // The seller's camera, through the SFU (a shopping room has no mesh).
+  $<HTMLVideoElement>('#seller').muted = true;
+  if (await hasSfu())
+    (
+      await createMedia(room, {
+        shouldOffer: () => false,
+        onRemote: (_id, stream) => {
+          $('#seller').hidden = false;
+          show($('#seller'), stream);
+        },
+      })
+    ).join();
   expose({ room });
 }
 

@@ -1,0 +1,163 @@
+/**
+ * The demo pages watching through a real SFU: Janus in a network namespace (test/janusNetns.ts),
+ * a server process started like `npm start` with JANUS_URL pointing at it, Debian's Chromium with
+ * the fake camera. Hosts publish once; viewers of a solo stream, a PK battle and a multi-host
+ * session decode the hosts' video frames that came through Janus. Skipped with one line when
+ * Chromium or Janus cannot run here; with CI=true that is a failure instead.
+ */
+import assert from 'node:assert/strict';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startServerProcess, type ServerProcess } from '../../loadtest/lib/serverProcess';
+import { api, config, registerUser, server, testEnv } from '../helpers';
+import { type JanusInNetns, janusUnavailable, startJanus } from '../janusNetns';
+import { launchChromium, pageAs, requireChromium, screenshot } from './chromium';
+
+declare const window: any;
+declare const document: any;
+
+/** Video frames a page has decoded, once more than `after` (polled: waitForFunction does not await a promise). */
+async function framesAfter(page: Page, after = 0, ms = 15_000): Promise<number> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const n: number = await page.evaluate(() => window.liveArena?.framesDecoded?.() ?? 0);
+    if (n > after) return n;
+    if (Date.now() > deadline) throw new Error(`no new video frames within ${ms} ms on ${page.url()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The SFU path's connections on a page (MeshMedia keys its connections by peer user id instead). */
+const connections = (page: Page): Promise<string[]> => page.evaluate(() => [...window.liveArena.media.pcs.keys()]);
+
+describe('Browser pages through a real SFU (Chromium + Janus)', function () {
+  this.timeout(40_000);
+  const unavailable = janusUnavailable();
+  let janus: JanusInNetns;
+  let proc: ServerProcess;
+  let browser: Browser;
+  let context: BrowserContext;
+  const url = (p: string) => `${proc.url}${p}`;
+  const user = (prefix: string) => registerUser(prefix, proc.url);
+
+  before(async function () {
+    this.timeout(60_000);
+    requireChromium(this);
+    if (unavailable) {
+      if (process.env.CI === 'true') throw new Error(`browser SFU suite must run in CI but cannot: ${unavailable}`);
+      console.log(`      browser SFU suite skipped: ${unavailable}`);
+      this.skip();
+    }
+    janus = await startJanus();
+    const env = testEnv();
+    [proc, browser] = await Promise.all([
+      startServerProcess({
+        JWT_SECRET: env.JWT_SECRET!,
+        DATABASE_URL: (server().context.ds.options as { url?: string }).url!,
+        DATABASE_SCHEMA: config().DATABASE_SCHEMA,
+        REDIS_URL: '',
+        STUN_SERVER_URL: 'none',
+        JANUS_URL: janus.url,
+        JANUS_API_SECRET: janus.apiSecret,
+        JANUS_ADMIN_KEY: janus.adminKey,
+        PK_MINUTE_MS: '60000',
+        PK_COUNTDOWN_MS: '200',
+      }),
+      launchChromium(),
+    ]);
+    context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+    const health = await (await fetch(url('/healthz'))).json();
+    assert.equal(health.checks.sfu, 'ok', JSON.stringify(health));
+  });
+
+  after(async () => {
+    await context?.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await proc?.stop();
+    await janus?.stop();
+  });
+
+  it('solo stream: the host publishes once; two viewers decode its video from Janus', async () => {
+    const [host, v1, v2] = await Promise.all([user('sfuh'), user('sfuv'), user('sfuw')]);
+    const [hostPage, a, b] = await Promise.all([pageAs(context, host), pageAs(context, v1), pageAs(context, v2)]);
+    await hostPage.goto(url('/studio.html'));
+    await hostPage.click('#go-live');
+    await hostPage.waitForSelector('#watch-link', { timeout: 10_000 });
+    const streamId = await hostPage.evaluate(() => window.liveArena.streamId);
+    await Promise.all([a, b].map((p) => p.goto(url(`/watch.html?stream=${streamId}`))));
+    for (const p of [a, b]) {
+      const before = await framesAfter(p);
+      assert.ok((await framesAfter(p, before)) > before, 'frames keep coming');
+      assert.ok((await p.evaluate(() => document.querySelector('#remote').videoWidth)) > 0);
+      assert.deepEqual(await connections(p), ['subscriber']);
+    }
+    // One upload, whatever the audience: the host's only connection is the one to the SFU.
+    assert.deepEqual(await connections(hostPage), ['publisher']);
+    await screenshot(a, 'sfu-watch-stream');
+    assert.deepEqual([...hostPage.errors, ...a.errors, ...b.errors], []);
+    await Promise.all([hostPage.close(), a.close(), b.close()]);
+  });
+
+  it('PK battle: a viewer sees both hosts through Janus (video frames decoded in both tiles)', async () => {
+    const [hostA, hostB, fan] = await Promise.all([user('sfpa'), user('sfpb'), user('sfpv')]);
+    const [pageA, pageB, viewer] = await Promise.all([
+      pageAs(context, hostA),
+      pageAs(context, hostB),
+      pageAs(context, fan),
+    ]);
+    await Promise.all([pageA.goto(url('/studio.html')), pageB.goto(url('/studio.html'))]);
+    await pageA.fill('#opponent-id', hostB.id);
+    await pageA.click('#challenge');
+    await pageA.waitForFunction(() => window.liveArena?.battleId);
+    const battleId = await pageA.evaluate(() => window.liveArena.battleId);
+    await viewer.goto(url(`/watch.html?battle=${battleId}`));
+    await viewer.waitForSelector('#side-A .gift');
+    await pageB.click('.accept', { timeout: 10_000 });
+    await viewer.waitForFunction(
+      () => [...document.querySelectorAll('.side video')].every((v: any) => v.videoWidth > 0),
+      undefined,
+      { timeout: 20_000 },
+    );
+    const before = await framesAfter(viewer);
+    assert.ok((await framesAfter(viewer, before)) > before, 'frames keep coming');
+    assert.deepEqual(await connections(viewer), ['subscriber']);
+    // The hosts see each other through the SFU too.
+    assert.ok((await framesAfter(pageA)) > 0, 'host A sees host B');
+    assert.ok((await framesAfter(pageB)) > 0, 'host B sees host A');
+    await screenshot(viewer, 'sfu-watch-pk');
+    assert.deepEqual([...pageA.errors, ...pageB.errors, ...viewer.errors], []);
+    await Promise.all([pageA.close(), pageB.close(), viewer.close()]);
+  });
+
+  it('multi-host: a viewer sees both hosts’ tiles play through Janus', async () => {
+    const [owner, guest, fan] = await Promise.all([user('sfmo'), user('sfmg'), user('sfmv')]);
+    const created = await api('POST', '/api/multihost', {
+      token: owner.token,
+      body: { title: 'SFU panel', type: 'panel', layout: 'grid' },
+      baseUrl: proc.url,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const { sessionId } = created.body.data;
+    for (const [path, token, body] of [
+      [`/api/multihost/${sessionId}/start`, owner.token, undefined],
+      [`/api/multihost/${sessionId}/invite`, owner.token, { userId: guest.id }],
+      [`/api/multihost/${sessionId}/accept`, guest.token, undefined],
+    ] as const) {
+      const res = await api('POST', path, { token, body, baseUrl: proc.url });
+      assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
+    }
+    const [a, b, viewer] = await Promise.all([pageAs(context, owner), pageAs(context, guest), pageAs(context, fan)]);
+    await Promise.all([a, b, viewer].map((p) => p.goto(url(`/multihost.html?session=${sessionId}`))));
+    await viewer.waitForFunction(
+      () => {
+        const videos = [...document.querySelectorAll('#stage .tile video')];
+        return videos.length === 2 && videos.every((v: any) => v.videoWidth > 0);
+      },
+      undefined,
+      { timeout: 20_000 },
+    );
+    assert.ok((await framesAfter(viewer)) > 0);
+    await screenshot(viewer, 'sfu-multihost-viewer');
+    assert.deepEqual([...a.errors, ...b.errors, ...viewer.errors], []);
+    await Promise.all([a.close(), b.close(), viewer.close()]);
+  });
+});
