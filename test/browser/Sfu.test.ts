@@ -97,6 +97,31 @@ describe('Browser pages through a real SFU (Chromium + Janus)', function () {
     await Promise.all([hostPage.close(), a.close(), b.close()]);
   });
 
+  it('Janus restarts: the host publishes again and the viewer watches again on a new connection', async () => {
+    const [host, fan] = await Promise.all([user('sfrh'), user('sfrv')]);
+    const [hostPage, viewer] = await Promise.all([pageAs(context, host), pageAs(context, fan)]);
+    await hostPage.goto(url('/studio.html'));
+    await hostPage.click('#go-live');
+    await hostPage.waitForSelector('#watch-link', { timeout: 10_000 });
+    await viewer.goto(url(`/watch.html?stream=${await hostPage.evaluate(() => window.liveArena.streamId)}`));
+    await framesAfter(viewer);
+    await viewer.evaluate(() => (window.liveArena.media.pcs.get('subscriber').__beforeReset = true));
+    await janus.restart();
+    // webrtc:sfu-reset: the old connection is closed, a new subscription starts once the host's feed is back.
+    await viewer.waitForFunction(
+      () => {
+        const pc = window.liveArena.media.pcs.get('subscriber');
+        return pc && !pc.__beforeReset;
+      },
+      undefined,
+      { timeout: 20_000 },
+    );
+    assert.ok((await framesAfter(viewer)) > 0, 'video again after the SFU restart');
+    assert.deepEqual(await connections(hostPage), ['publisher']);
+    assert.deepEqual([...hostPage.errors, ...viewer.errors], []);
+    await Promise.all([hostPage.close(), viewer.close()]);
+  });
+
   it('PK battle: a viewer sees both hosts through Janus (video frames decoded in both tiles)', async () => {
     const [hostA, hostB, fan] = await Promise.all([user('sfpa'), user('sfpb'), user('sfpv')]);
     const [pageA, pageB, viewer] = await Promise.all([

@@ -407,9 +407,10 @@ export class JanusSfu implements Sfu {
       }
       try {
         const res = await this.timed(
+          // Janus refuses an empty list ("430 Empty unsubscription list"): send only the non-empty ones.
           existing.handle.update({
-            subscribe: add.map((feed) => ({ feed })),
-            unsubscribe: remove.map((feed) => ({ feed })),
+            subscribe: add.length ? add.map((feed) => ({ feed })) : undefined,
+            unsubscribe: remove.length ? remove.map((feed) => ({ feed })) : undefined,
           }),
           'update subscription',
         );
