@@ -68,6 +68,7 @@ export function hasSfu(): Promise<boolean> {
     .catch(() => false);
   return sfuChecked;
 }
+void hasSfu(); // asked as the page loads: by the time a room is joined the answer is usually there
 
 /**
  * The media path of a room, the one place that picks it: through the SFU when the server has one

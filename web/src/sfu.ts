@@ -29,20 +29,21 @@ export class SfuMedia {
     private readonly room: Room,
     private readonly opts: MediaOptions,
   ) {
-    room.onMessage('webrtc:published', async ({ answer }) => {
-      const pc = this.pcs.get('publisher');
-      await pc?.setRemoteDescription({ type: 'answer', sdp: answer });
-      for (const candidate of this.early.splice(0)) this.trickle('publisher', candidate);
+    room.onMessage('webrtc:published', ({ answer }) => {
+      this.pcs
+        .get('publisher')
+        ?.setRemoteDescription({ type: 'answer', sdp: answer })
+        .then(() => {
+          for (const candidate of this.early.splice(0)) this.trickle('publisher', candidate);
+        })
+        .catch((err) => this.fail('published', err));
     });
     room.onMessage('webrtc:subscription-offer', (m) => {
       this.negotiating = this.negotiating.then(() => this.answer(m)).catch((err) => this.fail('answer', err));
     });
-    room.onMessage('webrtc:trickle', ({ target, candidate }: { target: Target; candidate: RTCIceCandidateInit }) => {
-      if (candidate)
-        this.pcs
-          .get(target)
-          ?.addIceCandidate(candidate)
-          .catch(() => undefined);
+    room.onMessage('webrtc:trickle', (m: { target: Target; candidate: RTCIceCandidateInit | null }) => {
+      const pc = this.pcs.get(m.target);
+      if (pc && m.candidate) pc.addIceCandidate(m.candidate).catch(() => undefined);
     });
     room.onMessage('webrtc:unpublished', () => this.hangUp('publisher'));
     room.onMessage('webrtc:sfu-reset', () => {

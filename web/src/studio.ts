@@ -42,7 +42,6 @@ async function goLive(resume?: string): Promise<void> {
   sessionStorage.setItem(LIVE_KEY, stream.streamId);
   showCamera(local);
   logRoomErrors(room);
-  room.onStateChange((s: any) => ($('#live-viewers').textContent = String(s.viewerCount)));
   const link = `/watch.html?stream=${stream.streamId}`;
   $('#live-status').replaceChildren(
     'You are live · viewers ',
@@ -50,6 +49,9 @@ async function goLive(resume?: string): Promise<void> {
     ' · ',
     h('a', { id: 'watch-link', href: link, target: '_blank' }, 'watch link'),
   );
+  const update = (s: any) => ($('#live-viewers').textContent = String(s.viewerCount));
+  room.onStateChange(update);
+  update(room.state); // the first state may have arrived while createMedia awaited
   $('#end-live').hidden = false;
   onClick('#end-live', async () => {
     sessionStorage.removeItem(LIVE_KEY);
@@ -67,11 +69,6 @@ async function joinBattle(battleId: string, roomId: string): Promise<void> {
   const room = await roomClient().joinById(roomId);
   logRoomErrors(room);
   const remote = $<HTMLVideoElement>('#opponent');
-  const media = await createMedia(room, {
-    local,
-    shouldOffer: (_userId, reason) => reason === 'existing', // mesh: the host who joins second offers
-    onRemote: (_userId, stream) => show(remote, stream),
-  });
   room.onStateChange((s: any) => {
     $('#pk-phase').textContent = s.phase;
     $('#pk-scores').textContent = `${s.hostA.name} ${s.hostA.score} : ${s.hostB.score} ${s.hostB.name}`;
@@ -80,6 +77,11 @@ async function joinBattle(battleId: string, roomId: string): Promise<void> {
     $('#pk-result').textContent = e.winner
       ? `Winner: ${e.winner === room.state.hostA.id ? room.state.hostA.name : room.state.hostB.name}`
       : 'Draw';
+  });
+  const media = await createMedia(room, {
+    local,
+    shouldOffer: (_userId, reason) => reason === 'existing', // mesh: the host who joins second offers
+    onRemote: (_userId, stream) => show(remote, stream),
   });
   media.join();
   $('#pk-link').replaceChildren(h('a', { href: `/watch.html?battle=${battleId}`, target: '_blank' }, 'viewer link'));

@@ -58,10 +58,12 @@ async function watchStream(streamId: string): Promise<void> {
     video,
     h('p', { id: 'status' }, 'connecting…'),
   );
-  room.onStateChange((s: any) => {
+  const update = (s: any) => {
     $('#viewers').textContent = String(s.viewerCount);
     if (s.status === 'ended') $('#status').textContent = 'The stream has ended';
-  });
+  };
+  room.onStateChange(update);
+  update(room.state); // the first state may have arrived while createMedia awaited
   room.onMessage('live-stream:ended', () => ($('#status').textContent = 'The stream has ended'));
   expose({ room, firstFrameMs: () => firstFrameMs });
 }
