@@ -1,9 +1,9 @@
 /**
  * The demo pages watching through a real SFU: Janus in a network namespace (test/janusNetns.ts),
  * a server process started like `npm start` with JANUS_URL pointing at it, Debian's Chromium with
- * the fake camera. Hosts publish once; viewers of a solo stream, a PK battle and a multi-host
- * session decode the hosts' video frames that came through Janus. Skipped with one line when
- * Chromium or Janus cannot run here; with CI=true that is a failure instead.
+ * the fake camera. Hosts publish once; viewers of a solo stream, a PK battle, a multi-host session
+ * and a shopping stream decode the hosts' video frames that came through Janus. Skipped with one
+ * line when Chromium or Janus cannot run here; with CI=true that is a failure instead.
  */
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -92,6 +92,12 @@ describe('Browser pages through a real SFU (Chromium + Janus)', function () {
     }
     // One upload, whatever the audience: the host's only connection is the one to the SFU.
     assert.deepEqual(await connections(hostPage), ['publisher']);
+    // The host publishes simulcast: a viewer asking for the lowest tier gets a smaller layer (at 640×480
+    // Chromium encodes two of the three: the SFU falls back to the half-size one).
+    assert.equal(await a.evaluate(() => [...window.liveArena.room.state.feeds.values()][0].simulcast), true);
+    const full = await a.evaluate(() => document.querySelector('#remote').videoWidth);
+    await a.evaluate(() => window.liveArena.room.send('webrtc:adapt-quality', { tier: 'poor' }));
+    await a.waitForFunction((w) => document.querySelector('#remote').videoWidth < w, full, { timeout: 10_000 });
     await screenshot(a, 'sfu-watch-stream');
     assert.deepEqual([...hostPage.errors, ...a.errors, ...b.errors], []);
     await Promise.all([hostPage.close(), a.close(), b.close()]);
@@ -184,5 +190,19 @@ describe('Browser pages through a real SFU (Chromium + Janus)', function () {
     await screenshot(viewer, 'sfu-multihost-viewer');
     assert.deepEqual([...a.errors, ...b.errors, ...viewer.errors], []);
     await Promise.all([a.close(), b.close(), viewer.close()]);
+  });
+
+  it('shopping: a buyer sees the seller’s camera through Janus', async () => {
+    const [seller, buyer] = await Promise.all([user('sfss'), user('sfsb')]);
+    const [studio, page] = await Promise.all([pageAs(context, seller), pageAs(context, buyer)]);
+    await studio.goto(url('/studio.html'));
+    await studio.click('#open-shop');
+    await studio.waitForSelector('#shop-link');
+    await page.goto(url(`/watch.html?shop=${await studio.evaluate(() => window.liveArena.shopSessionId)}`));
+    await page.waitForFunction(() => document.querySelector('#seller')?.videoWidth > 0, undefined, { timeout: 15_000 });
+    assert.ok((await framesAfter(page)) > 0);
+    assert.deepEqual(await connections(studio), ['publisher']);
+    assert.deepEqual([...studio.errors, ...page.errors], []);
+    await Promise.all([studio.close(), page.close()]);
   });
 });

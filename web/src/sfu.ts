@@ -15,6 +15,11 @@ interface Stream {
 /** Refusals that pass (the room is not live yet, the SFU is restarting, a feed just left): try again. */
 const RETRY = new Set(['INVALID_STATE', 'SFU_UNAVAILABLE', 'NOT_FOUND', 'CONFLICT']);
 const RETRY_MS = 1000;
+const SIMULCAST: RTCRtpEncodingParameters[] = [
+  { rid: 'h' },
+  { rid: 'm', scaleResolutionDownBy: 2 },
+  { rid: 'l', scaleResolutionDownBy: 4 },
+];
 
 export class SfuMedia {
   readonly pcs = new Map<Target, RTCPeerConnection>();
@@ -85,7 +90,11 @@ export class SfuMedia {
       else this.early.push(candidate as RTCIceCandidateInit);
     };
     const local = this.opts.local!;
-    for (const track of local.getTracks()) pc.addTransceiver(track, { direction: 'sendonly', streams: [local] });
+    for (const track of local.getTracks()) {
+      // Video in three simulcast layers, high to low (Janus's order): the SFU sends each viewer the one its network carries.
+      const sendEncodings = track.kind === 'video' ? SIMULCAST : undefined;
+      pc.addTransceiver(track, { direction: 'sendonly', streams: [local], sendEncodings });
+    }
     void pc
       .createOffer()
       .then((offer) => pc.setLocalDescription(offer))
