@@ -1,5 +1,6 @@
 // Media through the SFU (docs/protocol.md "Media through the SFU"): a publisher sends its camera
-// once on one RTCPeerConnection; everyone else receives every feed in room.state.feeds on another.
+// once on one RTCPeerConnection; every page (a host's too) receives the other feeds in room.state.feeds
+// on another.
 // Same options as MeshMedia (web/src/media.ts); page.ts picks one of the two.
 import type { Room } from '@colyseus/sdk';
 import { session } from './api';
@@ -25,7 +26,7 @@ export class SfuMedia {
   readonly pcs = new Map<Target, RTCPeerConnection>();
   private asked = new Set<string>(); // the feeds of our last webrtc:subscribe, or of the SFU's last offer
   private shown = new Map<string, MediaStream>(); // feed (its publisher's user id) → what we show
-  private early: RTCIceCandidateInit[] = []; // our publisher's candidates before webrtc:published
+  private early: (RTCIceCandidateInit | null)[] = []; // our publisher's candidates before webrtc:published
   private negotiating = Promise.resolve();
   private closed = false;
   private readonly me = session()?.user.id;
@@ -87,7 +88,7 @@ export class SfuMedia {
     pc.onicecandidate = (e) => {
       const candidate = e.candidate?.toJSON() ?? null;
       if (pc.remoteDescription) this.trickle('publisher', candidate);
-      else this.early.push(candidate as RTCIceCandidateInit);
+      else this.early.push(candidate);
     };
     const local = this.opts.local!;
     for (const track of local.getTracks()) {
