@@ -65,7 +65,7 @@ describe('Browser pages through a real SFU (Chromium + Janus)', function () {
       launchChromium(),
     ]);
     context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
-    const health = await (await fetch(url('/healthz'))).json();
+    const health = (await (await fetch(url('/healthz'))).json()) as { checks: { sfu: string } };
     assert.equal(health.checks.sfu, 'ok', JSON.stringify(health));
   });
 
