@@ -92,12 +92,13 @@ describe('Browser pages through a real SFU (Chromium + Janus)', function () {
     }
     // One upload, whatever the audience: the host's only connection is the one to the SFU.
     assert.deepEqual(await connections(hostPage), ['publisher']);
-    // The host publishes simulcast: a viewer asking for the lowest tier gets a smaller layer (at 640×480
-    // Chromium encodes two of the three: the SFU falls back to the half-size one).
+    // The host publishes simulcast. The full layer (the fake camera's 640 px) arrives once Chromium's bandwidth
+    // estimate has ramped up; a viewer whose tier is `fair` then gets the half-size layer (substream 1). At 640×480
+    // Chromium encodes only two of the three layers, so `poor` (substream 0) has nothing to switch to here.
     assert.equal(await a.evaluate(() => [...window.liveArena.room.state.feeds.values()][0].simulcast), true);
-    const full = await a.evaluate(() => document.querySelector('#remote').videoWidth);
-    await a.evaluate(() => window.liveArena.room.send('webrtc:adapt-quality', { tier: 'poor' }));
-    await a.waitForFunction((w) => document.querySelector('#remote').videoWidth < w, full, { timeout: 10_000 });
+    await a.waitForFunction(() => document.querySelector('#remote').videoWidth === 640, undefined, { timeout: 15_000 });
+    await a.evaluate(() => window.liveArena.room.send('webrtc:adapt-quality', { tier: 'fair' }));
+    await a.waitForFunction(() => document.querySelector('#remote').videoWidth === 320, undefined, { timeout: 10_000 });
     await screenshot(a, 'sfu-watch-stream');
     assert.deepEqual([...hostPage.errors, ...a.errors, ...b.errors], []);
     await Promise.all([hostPage.close(), a.close(), b.close()]);
