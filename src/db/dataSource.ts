@@ -39,6 +39,24 @@ export async function dropSchema(url: string, schema: string): Promise<void> {
   await ds.destroy();
 }
 
+/**
+ * True when `err` says the database cannot be reached right now (refused or dropped connection, server
+ * shutting down or starting, too many connections, pool wait timed out): the request did nothing and may be
+ * retried, so it is answered 503 UNAVAILABLE rather than 500. A failed query (bad SQL, a constraint) is not this.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown; driverError?: { code?: unknown; message?: unknown } };
+  if (!e || typeof e !== 'object') return false;
+  const code = String(e.driverError?.code ?? e.code ?? '');
+  // SQLSTATE class 08 (connection exception), 57P01-57P03 (admin/crash shutdown, cannot connect now), 53300.
+  if (/^08/.test(code) || /^57P0[123]$/.test(code) || code === '53300') return true;
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code)) return true;
+  const message = String(e.driverError?.message ?? e.message ?? '');
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(
+    message,
+  );
+}
+
 /** What inTransaction retries (PkStore.recordGifts too): serialization failure, deadlock, unique violation. */
 export const RETRYABLE = new Set(['40001', '40P01', '23505']);
 

@@ -13,6 +13,7 @@ import {
 } from 'express-rate-limit';
 import type { AuthUser } from '../auth/tokens';
 import type { AppContext } from '../context';
+import { isDatabaseUnavailable } from '../db/dataSource';
 import { AppError, ErrorCode, toAppError, unauthorized } from '../errors';
 
 declare global {
@@ -323,12 +324,19 @@ export function errorAnswer(c: AppContext, err: unknown, req: { id: string; path
   if (!e && bodyErr?.type === 'entity.too.large') e = new AppError(ErrorCode.VALIDATION, 'Body too large', 413);
   // A path with a malformed percent-encoding (`/api/pk-battles/%FF`): the router cannot decode the parameter.
   if (!e && err instanceof URIError) e = new AppError(ErrorCode.VALIDATION, 'Malformed percent-encoding in the path');
+  if (!e && isDatabaseUnavailable(err)) {
+    c.logger.warn({ err, reqId: req.id, path: req.path }, 'database unavailable');
+    e = DATABASE_UNAVAILABLE();
+  }
   if (!e) {
     c.logger.error({ err, reqId: req.id, path: req.path }, 'unhandled error');
     e = new AppError(ErrorCode.INTERNAL, 'Internal server error');
   }
   return e;
 }
+
+export const DATABASE_UNAVAILABLE = () =>
+  new AppError(ErrorCode.UNAVAILABLE, 'The database is unavailable; nothing was changed, retry shortly');
 
 export const MALFORMED_JSON = () => new AppError(ErrorCode.VALIDATION, 'Malformed JSON body');
 

@@ -9,6 +9,7 @@ import { type Client, type Room, ServerError } from '@colyseus/core';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/tokens';
 import { ctx } from '../context';
+import { isDatabaseUnavailable } from '../db/dataSource';
 import { AppError, ErrorCode, toAppError } from '../errors';
 import { formatZodError } from '../validation';
 
@@ -39,8 +40,12 @@ export function userOf(client: Client): AuthUser {
 }
 
 export function sendError(client: Client, type: string, err: unknown, requestId?: string, event = ROOM_ERROR): void {
-  const e = toAppError(err);
+  const down = !toAppError(err) && isDatabaseUnavailable(err);
+  const e = down
+    ? new AppError(ErrorCode.UNAVAILABLE, 'The database is unavailable; nothing was changed, retry shortly')
+    : toAppError(err);
   if (!e) ctx().logger.error({ err, type }, 'room handler failed');
+  else if (down) ctx().logger.warn({ err, type }, 'database unavailable');
   const payload: RoomErrorPayload = {
     type,
     code: e?.code ?? ErrorCode.INTERNAL,
