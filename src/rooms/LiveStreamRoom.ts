@@ -172,6 +172,6 @@ export class LiveStreamRoom extends HostRoom<LiveStreamState> {
     }
     const ended: StreamEndedPayload = { streamId: this.roomId, peakViewers: this.state.peakViewers };
     this.broadcast(LiveStreamEvents.ended, ended);
-    this.clock.setTimeout(() => void this.disconnect(), 500);
+    this.clock.setTimeout(() => safely(this, 'close', () => this.disconnect()), 500);
   }
 }

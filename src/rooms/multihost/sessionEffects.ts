@@ -107,7 +107,7 @@ export class SessionEffects {
         }
         return;
       case 'close-room':
-        room.clock.setTimeout(() => void room.disconnect(), CLOSE_AFTER_MS);
+        room.clock.setTimeout(() => safely(room, 'close', () => room.disconnect()), CLOSE_AFTER_MS);
         return;
       default:
         return unreachable(e);

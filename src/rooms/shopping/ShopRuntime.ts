@@ -214,7 +214,7 @@ export class ShopRuntime {
       case 'persist':
         return { analytics: await this.persist('ended') };
       case 'close':
-        this.room.clock.setTimeout(() => void this.room.disconnect(), 500);
+        this.room.clock.setTimeout(() => safely(this.room, 'close', () => this.room.disconnect()), 500);
         return;
       default:
         return unreachable(e);
