@@ -22,6 +22,7 @@ import {
   TrickleBody,
   UnpublishBody,
   UnsubscribeBody,
+  IceServersBody,
 } from './protocol';
 import { iceServersFor } from './iceServers';
 import { RESOLUTION, type Tier } from './quality';
@@ -72,6 +73,11 @@ export class SfuMedia implements SfuRoomEvents {
     on(RtcMessages.subscriptionAnswer, SubscriptionAnswerBody, (client, m) => this.answer(client, m.answer));
     on(RtcMessages.unsubscribe, UnsubscribeBody, (client) => this.unsubscribe(client));
     on(RtcMessages.trickle, TrickleBody, (client, m) => this.trickleFrom(client, m.target, m.candidate));
+    // A publisher builds its RTCPeerConnection (and gathers candidates) before its first message to the SFU:
+    // it asks for its STUN/TURN servers first (TURN credentials are per user and expire).
+    on(RtcMessages.iceServers, IceServersBody, (client) =>
+      client.send(RtcEvents.iceServers, { iceServers: iceServersFor(userOf(client).id, ctx().config) }),
+    );
   }
 
   /** The room went live: create its SFU room (no-op without an SFU). Never throws. */

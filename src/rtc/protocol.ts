@@ -26,6 +26,7 @@ export const RtcMessages = {
   unsubscribe: 'webrtc:unsubscribe',
   trickle: 'webrtc:trickle',
   adaptQuality: 'webrtc:adapt-quality',
+  iceServers: 'webrtc:ice-servers',
 } as const;
 
 /** Room → client. */
@@ -52,6 +53,7 @@ export const RtcEvents = {
   trickle: 'webrtc:trickle',
   layerSelected: 'webrtc:layer-selected',
   sfuReset: 'webrtc:sfu-reset',
+  iceServers: 'webrtc:ice-servers',
 } as const;
 
 const peerId = z.string().uuid();
@@ -131,6 +133,8 @@ export const UnpublishBody = z.object({}).strict();
 export const SubscribeBody = z.object({ feeds: z.array(feedId).min(1).max(16).optional() }).strict();
 export const SubscriptionAnswerBody = z.object({ answer: sdp }).strict();
 export const UnsubscribeBody = z.object({}).strict();
+/** A publisher asks for its STUN/TURN servers before it creates the RTCPeerConnection it publishes on. */
+export const IceServersBody = z.object({}).strict();
 /** `candidate: null` = end of candidates. `target` says which of your two PeerConnections. */
 export const TrickleBody = z
   .object({ target: z.enum(['publisher', 'subscriber']), candidate: sfuCandidate.nullable() })

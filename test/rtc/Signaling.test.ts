@@ -60,6 +60,28 @@ describe('WebRTC signaling (live_stream room)', function () {
     }
   });
 
+  it('webrtc:ice-servers answers the STUN/TURN servers a publisher needs before it creates its connection', async () => {
+    const [host] = await registerUsers(1, 'ice');
+    const stream = await startStream(host!);
+    const room = await sdk(host!).joinById(stream.roomId);
+    rooms.push(room);
+    const answer = nextMessage(room, 'webrtc:ice-servers');
+    room.send('webrtc:ice-servers', {});
+    const { iceServers } = await answer;
+    assert.ok(Array.isArray(iceServers), 'a list (empty when the test server configures no STUN/TURN)');
+    const urls = (list: Array<{ urls: unknown }>) => list.map((s) => JSON.stringify(s.urls));
+    assert.deepEqual(
+      urls(iceServers),
+      urls(stream.iceServers as Array<{ urls: unknown }>),
+      'the same servers as the REST setup',
+    );
+    const refused = nextMessage(room, 'webrtc:error');
+    room.send('webrtc:ice-servers', { extra: 1 });
+    const err = await refused;
+    assert.equal(err.type, 'webrtc:ice-servers');
+    assert.equal(err.code, 'VALIDATION');
+  });
+
   it('stamps `from` itself, refuses spoofing, strangers, oversize SDP and targets outside the room', async () => {
     const [host, viewer, outsider] = await registerUsers(3, 'sp');
     const stream = await startStream(host!);

@@ -58,6 +58,7 @@ export class SfuMedia {
       this.hangUp('subscriber');
       this.join();
     });
+    room.onMessage('webrtc:ice-servers', ({ iceServers }) => this.startPublisher(iceServers));
     room.onMessage('webrtc:subscribed', () => undefined);
     room.onMessage('webrtc:layer-selected', () => undefined);
     room.onMessage('webrtc:error', (e) => {
@@ -80,10 +81,17 @@ export class SfuMedia {
     this.hangUp('subscriber');
   }
 
+  /** Asks for our STUN/TURN servers first: the publisher's RTCPeerConnection needs them when it is created. */
   private publish(): void {
     if (this.closed) return;
     this.hangUp('publisher');
-    const pc = new RTCPeerConnection();
+    this.room.send('webrtc:ice-servers', {});
+  }
+
+  private startPublisher(iceServers: RTCIceServer[]): void {
+    if (this.closed) return;
+    this.hangUp('publisher');
+    const pc = new RTCPeerConnection({ iceServers });
     this.pcs.set('publisher', pc);
     pc.onicecandidate = (e) => {
       const candidate = e.candidate?.toJSON() ?? null;
