@@ -130,6 +130,8 @@ export interface Viewer {
   lastOffer?: { offer: string; reason?: string; iceServers?: unknown[] };
   /** performance.now() of the first RTP packet. */
   firstRtpAt?: number;
+  /** Sends webrtc:subscribe again (to `feeds`, or every live feed) and answers the new offer on the same connection. */
+  resubscribe(feeds?: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -147,6 +149,13 @@ export async function watch(room: Room, address: string, feeds?: string[]): Prom
       for (const [mid, s] of viewer.streams)
         if (s.feed === feed && (!kind || s.kind === kind)) n += viewer.packets.get(mid) ?? 0;
       return n;
+    },
+    resubscribe: async (list) => {
+      const offered = reply<any>(room, 'webrtc:subscription-offer', 'webrtc:subscribe');
+      room.send('webrtc:subscribe', list ? { feeds: list } : {});
+      const started = reply(room, 'webrtc:subscribed', 'webrtc:subscription-answer');
+      await answerOffer(await offered);
+      await started;
     },
     stop: async () => {
       off();

@@ -243,6 +243,27 @@ describe('SFU with real Janus (werift peers, real RTP)', function () {
     await assert.rejects(publish(viewerRoom, addr), /FORBIDDEN/);
   });
 
+  it('a viewer who subscribed before the second host published adds that feed to the same connection', async () => {
+    const [a, b, viewer] = await registerUsers(3, 'pklate');
+    const res = await api('POST', '/api/pk-battles', { token: a!.token, body: { opponent: b!.id, duration: 5 } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const { battleId, roomId } = res.body.data;
+    const roomA = await join(a!, roomId);
+    const roomB = await join(b!, roomId);
+    const viewerRoom = await join(viewer!, roomId);
+    assert.equal((await api('POST', `/api/pk-battles/${battleId}/accept`, { token: b!.token })).status, 200);
+    track(await publish(roomA, addr));
+    await waitFor(() => viewerRoom.state.feeds.size === 1, 10_000, 'the first feed');
+    const w = track(await watch(viewerRoom, addr));
+    await waitFor(() => w.packetsFrom(a!.id, 'video') > 10, 10_000, 'RTP from the first host');
+    track(await publish(roomB, addr));
+    await waitFor(() => viewerRoom.state.feeds.size === 2, 10_000, 'the second feed');
+    // Adding a feed to a live subscription: Janus refused the update when it carried an empty unsubscribe list.
+    await w.resubscribe();
+    await waitFor(() => w.packetsFrom(b!.id, 'video') > 10, 10_000, 'RTP from the second host');
+    assert.ok(w.packetsFrom(a!.id, 'video') > 10, 'the first host still arrives');
+  });
+
   it('multi-host: 9 hosts all publish, one viewer receives all 9; a removed host leaves state and the viewer', async () => {
     const users = await registerUsers(10, 'mh9');
     const [owner, ...others] = users;
