@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { optionalKey } from '../../validation';
 import { amount, MAX_MINOR } from './money';
+import type { OrderRecord, VoucherRecord } from './records';
 
 export const ShopEvents = {
   productAdded: 'live-shopping:product-added',
@@ -164,39 +165,11 @@ export interface ProductPayload {
   } | null;
 }
 
-/** A voucher as clients see it: a fixed value and the minimum order in the major unit. */
-export interface VoucherPayload {
-  id: string;
-  code: string;
-  type: 'percent' | 'fixed';
-  value: number;
-  usageLimit: number;
-  perUserLimit: number;
-  minOrderAmount: number;
-  expiresAt: number | null;
-  productIds: string[] | null;
-  private: boolean;
-  uses: number;
-}
+/** A voucher as clients see it: the record's fields, a fixed value and the minimum order in the major unit. */
+export type VoucherPayload = VoucherRecord;
 
-/** An order as clients see it. */
-export interface OrderPayload {
-  id: string;
-  sessionId: string;
-  productId: string;
-  buyerId: string;
-  quantity: number;
-  unitPrice: number;
-  discount: number;
-  total: number;
-  flash: boolean;
-  voucherId: string | null;
-  status: string;
-  idempotencyKey: string;
-  expiresAt: number;
-  createdAt: string;
-  currency: string;
-}
+/** An order as clients see it: the record's fields, money in the major unit, and the currency. */
+export type OrderPayload = OrderRecord & { currency: string };
 
 /** What the buyer gets back (HTTP body and the `live-shopping:order-result` message). */
 export interface OrderResult {

@@ -6,7 +6,10 @@
  */
 import { emptySet, PMap, type PSet } from '../pmap';
 import type { InteractionType } from './protocol';
+import type { VoucherRecord } from './records';
 import type { PricedProduct } from './rules';
+
+export type { OrderRecord, VoucherRecord } from './records';
 
 export type SessionStatus = 'scheduled' | 'live' | 'ended' | 'interrupted';
 
@@ -22,37 +25,6 @@ export interface StreamProductRecord {
   flashRemaining: number | null;
   flashEndsAt: number | null;
   perCustomerLimit: number | null;
-}
-
-export interface VoucherRecord {
-  id: string;
-  code: string;
-  type: 'percent' | 'fixed';
-  value: number;
-  usageLimit: number;
-  perUserLimit: number;
-  minOrderAmount: number;
-  expiresAt: number | null;
-  productIds: string[] | null;
-  private: boolean;
-  uses: number;
-}
-
-export interface OrderRecord {
-  id: string;
-  sessionId: string;
-  productId: string;
-  buyerId: string;
-  quantity: number;
-  unitPrice: number;
-  discount: number;
-  total: number;
-  flash: boolean;
-  voucherId: string | null;
-  status: string;
-  idempotencyKey: string;
-  expiresAt: number;
-  createdAt: string;
 }
 
 /** An order the room reserved and hands to the store (which commits it in a group). */
