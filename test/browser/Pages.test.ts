@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServerProcess, type ServerProcess } from '../../loadtest/lib/serverProcess';
 import { api, config, registerUser, server, type TestUser, testEnv } from '../helpers';
-import { launchChromium, pageAs, requireChromium, screenshot } from './chromium';
+import { launchChromium, pageAs, requireChromium, screenshot, twoHostPanel } from './chromium';
 
 declare const window: any;
 declare const document: any;
@@ -267,21 +267,7 @@ describe('Browser pages (Chromium)', function () {
 
   it('multi-host: two hosts on stage see each other in the layout tiles; a viewer sees the tiles', async () => {
     const [owner, guest, fan] = await Promise.all([user('mho'), user('mhg'), user('mhv')]);
-    const created = await api('POST', '/api/multihost', {
-      token: owner.token,
-      body: { title: 'Browser panel', type: 'panel', layout: 'grid' },
-      baseUrl: proc.url,
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const { sessionId } = created.body.data;
-    for (const [path, token, body] of [
-      [`/api/multihost/${sessionId}/start`, owner.token, undefined],
-      [`/api/multihost/${sessionId}/invite`, owner.token, { userId: guest.id }],
-      [`/api/multihost/${sessionId}/accept`, guest.token, undefined],
-    ] as const) {
-      const res = await api('POST', path, { token, body, baseUrl: proc.url });
-      assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
-    }
+    const sessionId = await twoHostPanel(proc.url, owner, guest, 'Browser panel');
     const [a, b, viewer] = await Promise.all([pageAs(context, owner), pageAs(context, guest), pageAs(context, fan)]);
     await a.goto(url(`/multihost.html?session=${sessionId}`));
     await a.waitForSelector('#stage .tile');

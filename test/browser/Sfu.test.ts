@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServerProcess, type ServerProcess } from '../../loadtest/lib/serverProcess';
-import { api, config, registerUser, server, testEnv } from '../helpers';
+import { config, registerUser, server, testEnv } from '../helpers';
 import { type JanusInNetns, janusUnavailable, startJanus } from '../janusNetns';
-import { launchChromium, pageAs, requireChromium, screenshot } from './chromium';
+import { launchChromium, pageAs, requireChromium, screenshot, twoHostPanel } from './chromium';
 
 declare const window: any;
 declare const document: any;
@@ -158,21 +158,7 @@ describe('Browser pages through a real SFU (Chromium + Janus)', function () {
 
   it('multi-host: a viewer sees both hosts’ tiles play through Janus', async () => {
     const [owner, guest, fan] = await Promise.all([user('sfmo'), user('sfmg'), user('sfmv')]);
-    const created = await api('POST', '/api/multihost', {
-      token: owner.token,
-      body: { title: 'SFU panel', type: 'panel', layout: 'grid' },
-      baseUrl: proc.url,
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const { sessionId } = created.body.data;
-    for (const [path, token, body] of [
-      [`/api/multihost/${sessionId}/start`, owner.token, undefined],
-      [`/api/multihost/${sessionId}/invite`, owner.token, { userId: guest.id }],
-      [`/api/multihost/${sessionId}/accept`, guest.token, undefined],
-    ] as const) {
-      const res = await api('POST', path, { token, body, baseUrl: proc.url });
-      assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
-    }
+    const sessionId = await twoHostPanel(proc.url, owner, guest, 'SFU panel');
     const [a, b, viewer] = await Promise.all([pageAs(context, owner), pageAs(context, guest), pageAs(context, fan)]);
     await Promise.all([a, b, viewer].map((p) => p.goto(url(`/multihost.html?session=${sessionId}`))));
     await viewer.waitForFunction(

@@ -6,7 +6,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import type { TestUser } from '../helpers';
+import assert from 'node:assert/strict';
+import { api, type TestUser } from '../helpers';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = path.join(__dirname, '..', '..', 'artifacts', 'browser');
@@ -54,4 +55,24 @@ export async function pageAs(context: BrowserContext, user: TestUser): Promise<P
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** A started multi-host session with `guest` invited and on stage next to `owner` (through the REST API of `baseUrl`). */
+export async function twoHostPanel(baseUrl: string, owner: TestUser, guest: TestUser, title: string): Promise<string> {
+  const created = await api('POST', '/api/multihost', {
+    token: owner.token,
+    body: { title, type: 'panel', layout: 'grid' },
+    baseUrl,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const { sessionId } = created.body.data;
+  for (const [path, token, body] of [
+    [`/api/multihost/${sessionId}/start`, owner.token, undefined],
+    [`/api/multihost/${sessionId}/invite`, owner.token, { userId: guest.id }],
+    [`/api/multihost/${sessionId}/accept`, guest.token, undefined],
+  ] as const) {
+    const res = await api('POST', path, { token, body, baseUrl });
+    assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
+  }
+  return sessionId;
 }

@@ -143,6 +143,17 @@ describe('SFU with real Janus (werift peers, real RTP)', function () {
     peers.push(p);
     return p;
   };
+  /** A pending battle between two new hosts, both hosts and a viewer joined to its room. */
+  const pendingBattle = async (prefix: string) => {
+    const [a, b, viewer] = await registerUsers(3, prefix);
+    const res = await api('POST', '/api/pk-battles', { token: a!.token, body: { opponent: b!.id, duration: 5 } });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const { battleId, roomId } = res.body.data;
+    const [roomA, roomB, viewerRoom] = [await join(a!, roomId), await join(b!, roomId), await join(viewer!, roomId)];
+    const accept = async () =>
+      assert.equal((await api('POST', `/api/pk-battles/${battleId}/accept`, { token: b!.token })).status, 200);
+    return { a: a!, b: b!, roomA, roomB, viewerRoom, accept };
+  };
 
   it('solo stream: the host publishes VP8/Opus once, 3 viewers receive it; viewers may not publish', async () => {
     const [host, ...viewers] = await registerUsers(4, 'solo');
@@ -222,21 +233,15 @@ describe('SFU with real Janus (werift peers, real RTP)', function () {
   });
 
   it('PK battle: both hosts publish, a viewer receives both', async () => {
-    const [a, b, viewer] = await registerUsers(3, 'pksfu');
-    const res = await api('POST', '/api/pk-battles', { token: a!.token, body: { opponent: b!.id, duration: 5 } });
-    assert.equal(res.status, 201, JSON.stringify(res.body));
-    const { battleId, roomId } = res.body.data;
-    const roomA = await join(a!, roomId);
-    const roomB = await join(b!, roomId);
-    const viewerRoom = await join(viewer!, roomId);
+    const { a, b, roomA, roomB, viewerRoom, accept } = await pendingBattle('pksfu');
     // Before the battle is accepted there is no SFU room yet.
     await assert.rejects(publish(roomA, addr), /INVALID_STATE/);
-    assert.equal((await api('POST', `/api/pk-battles/${battleId}/accept`, { token: b!.token })).status, 200);
+    await accept();
     await Promise.all([publish(roomA, addr).then(track), publish(roomB, addr).then(track)]);
     await waitFor(() => viewerRoom.state.feeds.size === 2, 10_000, 'both feeds');
     const w = track(await watch(viewerRoom, addr));
     await waitFor(
-      () => w.packetsFrom(a!.id, 'video') > 10 && w.packetsFrom(b!.id, 'video') > 10,
+      () => w.packetsFrom(a.id, 'video') > 10 && w.packetsFrom(b.id, 'video') > 10,
       10_000,
       'RTP from both hosts',
     );
@@ -244,24 +249,18 @@ describe('SFU with real Janus (werift peers, real RTP)', function () {
   });
 
   it('a viewer who subscribed before the second host published adds that feed to the same connection', async () => {
-    const [a, b, viewer] = await registerUsers(3, 'pklate');
-    const res = await api('POST', '/api/pk-battles', { token: a!.token, body: { opponent: b!.id, duration: 5 } });
-    assert.equal(res.status, 201, JSON.stringify(res.body));
-    const { battleId, roomId } = res.body.data;
-    const roomA = await join(a!, roomId);
-    const roomB = await join(b!, roomId);
-    const viewerRoom = await join(viewer!, roomId);
-    assert.equal((await api('POST', `/api/pk-battles/${battleId}/accept`, { token: b!.token })).status, 200);
+    const { a, b, roomA, roomB, viewerRoom, accept } = await pendingBattle('pklate');
+    await accept();
     track(await publish(roomA, addr));
     await waitFor(() => viewerRoom.state.feeds.size === 1, 10_000, 'the first feed');
     const w = track(await watch(viewerRoom, addr));
-    await waitFor(() => w.packetsFrom(a!.id, 'video') > 10, 10_000, 'RTP from the first host');
+    await waitFor(() => w.packetsFrom(a.id, 'video') > 10, 10_000, 'RTP from the first host');
     track(await publish(roomB, addr));
     await waitFor(() => viewerRoom.state.feeds.size === 2, 10_000, 'the second feed');
     // Adding a feed to a live subscription: Janus refused the update when it carried an empty unsubscribe list.
     await w.resubscribe();
-    await waitFor(() => w.packetsFrom(b!.id, 'video') > 10, 10_000, 'RTP from the second host');
-    assert.ok(w.packetsFrom(a!.id, 'video') > 10, 'the first host still arrives');
+    await waitFor(() => w.packetsFrom(b.id, 'video') > 10, 10_000, 'RTP from the second host');
+    assert.ok(w.packetsFrom(a.id, 'video') > 10, 'the first host still arrives');
   });
 
   it('multi-host: 9 hosts all publish, one viewer receives all 9; a removed host leaves state and the viewer', async () => {
