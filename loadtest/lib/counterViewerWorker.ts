@@ -4,8 +4,9 @@
  * its clients saw `count >= k` in a state patch (absolute ms) and how many of its clients saw it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Client, type Room } from '@colyseus/sdk';
+import type { Room } from '@colyseus/sdk';
 import { CountWatch } from './countWatch';
+import { joinViewers } from './joinViewers';
 
 interface Job {
   url: string;
@@ -17,22 +18,10 @@ interface Job {
 const job = workerData as Job;
 /** One watch per room, reported concatenated in `roomIds` order (maxCount + 1 slots each). */
 const watches = new Map(job.roomIds.map((id) => [id, new CountWatch(job.maxCount)]));
-const rooms: Room[] = [];
+let rooms: Room[] = [];
 
 async function main() {
-  const queue = [...job.viewers];
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      for (let v = queue.shift(); v; v = queue.shift()) {
-        const client = new Client(job.url);
-        client.auth.token = v.token;
-        const room = await client.joinById(v.roomId);
-        room.onMessage('*', () => undefined);
-        watches.get(v.roomId)!.attach(room);
-        rooms.push(room);
-      }
-    }),
-  );
+  rooms = await joinViewers(job.url, job.viewers, (room, roomId) => watches.get(roomId)!.attach(room));
   parentPort!.postMessage({ type: 'joined', count: rooms.length });
 }
 

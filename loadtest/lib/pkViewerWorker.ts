@@ -4,7 +4,8 @@
  * each gift reached its slowest viewer here (absolute ms) and how many viewers saw it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Client, type Room } from '@colyseus/sdk';
+import type { Room } from '@colyseus/sdk';
+import { joinViewers } from './joinViewers';
 
 interface Job {
   url: string;
@@ -14,30 +15,19 @@ interface Job {
 const job = workerData as Job;
 const worst = new Map<string, number>();
 const seen = new Map<string, number>();
-const rooms: Room[] = [];
+let rooms: Room[] = [];
 
 async function main() {
-  const queue = [...job.viewers];
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      for (let v = queue.shift(); v; v = queue.shift()) {
-        const client = new Client(job.url);
-        client.auth.token = v.token;
-        const room = await client.joinById(v.roomId);
-        room.onMessage('pk-battle:gift', (e: { gifts: Array<{ requestId: string; from: { id: string } }> }) => {
-          const now = performance.timeOrigin + performance.now();
-          for (const g of e.gifts) {
-            const key = `${g.from.id}:${g.requestId}`;
-            worst.set(key, Math.max(worst.get(key) ?? 0, now));
-            seen.set(key, (seen.get(key) ?? 0) + 1);
-          }
-        });
-        // Every other type is swallowed (no SDK warning per client and message).
-        room.onMessage('*', () => undefined);
-        rooms.push(room);
+  rooms = await joinViewers(job.url, job.viewers, (room) => {
+    room.onMessage('pk-battle:gift', (e: { gifts: Array<{ requestId: string; from: { id: string } }> }) => {
+      const now = performance.timeOrigin + performance.now();
+      for (const g of e.gifts) {
+        const key = `${g.from.id}:${g.requestId}`;
+        worst.set(key, Math.max(worst.get(key) ?? 0, now));
+        seen.set(key, (seen.get(key) ?? 0) + 1);
       }
-    }),
-  );
+    });
+  });
   parentPort!.postMessage({ type: 'joined', count: rooms.length });
 }
 
